@@ -1,12 +1,8 @@
-// `nfreplay rules`: placeholder registration until the command lands.
+// `nfreplay rules ...`: groups the rule-set subcommands.
 import type { Command } from 'commander';
+import { registerRulesGen } from './rules-gen.js';
 
 export function registerRules(program: Command): void {
-  program
-    .command('rules')
-    .description('(not yet available)')
-    .action(() => {
-      process.stderr.write('nfreplay rules: not yet available\n');
-      process.exitCode = 2;
-    });
+  const rules = program.command('rules').description('check, print and generate iptables-save rule sets');
+  registerRulesGen(rules);
 }

@@ -1,0 +1,134 @@
+// The host model the datapath runs on: interfaces (interned ids shared with the rule engine), bridges and
+// their ports, addresses, the FIB, neighbours, listening sockets and sysctls. Read-only after construction.
+
+import { Interner } from '../util/intern.js';
+import { Fib } from './fib.js';
+import type { HostIface, HostNeighbour, HostRoute, ListeningSocket } from './types.js';
+import { Scope } from './types.js';
+import type { HostSysctls } from './sysctl.js';
+import type { RuleHost } from '../netfilter/skb.js';
+
+export interface HostInit {
+  ifaces: HostIface[];
+  routes: HostRoute[];
+  neighbours: HostNeighbour[];
+  listening: ListeningSocket[];
+  sysctls: HostSysctls;
+  warnings: string[];
+  source: string;
+}
+
+export class Host implements RuleHost {
+  readonly ifaces: readonly HostIface[];
+  /** Interface names interned in id order; the rule engine interns further names after these. */
+  readonly names: Interner;
+  readonly fib: Fib;
+  readonly neighbours: readonly HostNeighbour[];
+  readonly listening: readonly ListeningSocket[];
+  readonly sysctls: HostSysctls;
+  readonly warnings: readonly string[];
+  readonly source: string;
+  private readonly byIfindex = new Map<number, HostIface>();
+  private readonly listenKeys = new Set<number>();
+
+  constructor(init: HostInit) {
+    this.ifaces = init.ifaces;
+    this.names = new Interner();
+    for (const i of init.ifaces) {
+      if (this.names.intern(i.name) !== i.id) throw new Error(`interface ids must follow list order (${i.name})`);
+      this.byIfindex.set(i.ifindex, i);
+    }
+    this.fib = new Fib(init.routes);
+    this.neighbours = init.neighbours;
+    this.listening = init.listening;
+    this.sysctls = init.sysctls;
+    this.warnings = init.warnings;
+    this.source = init.source;
+    for (const s of init.listening) this.listenKeys.add(listenKey(s.proto === 'tcp' ? 6 : 17, s.port));
+  }
+
+  iface(id: number): HostIface {
+    const i = this.ifaces[id];
+    if (i === undefined) throw new RangeError(`no interface with id ${id}`);
+    return i;
+  }
+
+  byName(name: string): HostIface | undefined {
+    const id = this.names.lookup(name);
+    return id >= 0 && id < this.ifaces.length ? this.ifaces[id] : undefined;
+  }
+
+  byIndex(ifindex: number): HostIface | undefined {
+    return this.byIfindex.get(ifindex);
+  }
+
+  /** RuleHost: xt_addrtype semantics (see Fib.addrType). HOT. */
+  addrType(addr: number, limitIf: number): number {
+    return this.fib.addrType(addr, limitIf);
+  }
+
+  /** MTU of a route: its mtu metric, else its device's MTU. */
+  routeMtu(r: HostRoute): number {
+    if (r.mtu > 0) return r.mtu;
+    return r.dev >= 0 ? this.ifaces[r.dev]!.mtu : 65535;
+  }
+
+  /** Is something listening on proto/port at `addr` (or at the wildcard address)? HOT. */
+  isListening(proto: number, addr: number, port: number): boolean {
+    if (!this.listenKeys.has(listenKey(proto, port))) return false;
+    for (let i = 0; i < this.listening.length; i++) {
+      const s = this.listening[i]!;
+      if (s.port === port && (s.proto === 'tcp' ? 6 : 17) === proto && (s.addr === 0 || s.addr === addr)) return true;
+    }
+    return false;
+  }
+
+  /** Does br_netfilter hand this bridge's IPv4 traffic to iptables? (global sysctl or per-bridge flag) */
+  bridgeCallsIptables(bridgeId: number): boolean {
+    return this.sysctls.bridgeNfCallIptables === 1 || this.ifaces[bridgeId]!.nfCallIptables;
+  }
+
+  /**
+   * inet_select_addr(dev, dst, scope): the first primary address of `dev` within `scope` whose subnet holds
+   * `dst` (dst 0 = any), else the first primary of suitable scope on `dev`, else the first address of
+   * universe/site scope on any other device. 0 when there is none.
+   */
+  selectAddr(dev: number, dst: number, scope: number): number {
+    let addr = 0;
+    const d = dev >= 0 ? this.ifaces[dev] : undefined;
+    if (d !== undefined) {
+      for (const a of d.addrs) {
+        if (a.secondary) continue;
+        // RT_SCOPE_LINK is the "localnet" bound for 127/8 handling; plain comparison otherwise
+        if (a.scope > scope) continue;
+        if (dst === 0 || sameSubnet(a.local, dst, a.prefixLen)) return a.local;
+        if (addr === 0) addr = a.local;
+      }
+    }
+    if (addr !== 0) return addr;
+    for (const other of this.ifaces) {
+      if (other.id === dev) continue;
+      for (const a of other.addrs) {
+        if (a.secondary) continue;
+        if (a.scope !== Scope.LINK && a.scope !== Scope.HOST && a.scope <= scope) return a.local;
+      }
+    }
+    return 0;
+  }
+
+  /** The neighbour the snapshot lists for addr on dev, if any. */
+  neighbour(dev: number, addr: number): HostNeighbour | undefined {
+    for (const n of this.neighbours) if (n.dev === dev && n.addr === addr) return n;
+    return undefined;
+  }
+}
+
+function sameSubnet(a: number, b: number, len: number): boolean {
+  if (len === 0) return true;
+  const m = len >= 32 ? 0xffffffff : (0xffffffff << (32 - len)) >>> 0;
+  return ((a & m) >>> 0) === ((b & m) >>> 0);
+}
+
+function listenKey(proto: number, port: number): number {
+  return proto * 65536 + port;
+}

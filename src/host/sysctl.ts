@@ -1,0 +1,141 @@
+// The sysctls that change what the datapath does, with the kernel's defaults for a fresh network namespace
+// (reference section 5.4, icmp.c, nf_conntrack_*). A snapshot's sysctl.txt overrides what it lists.
+
+import { SnapshotError } from '../util/errors.js';
+
+export interface HostSysctls {
+  ipForward: number;
+  bridgeNfCallIptables: number;
+  conntrackMax: number;
+  conntrackBuckets: number;
+  conntrackChecksum: number;
+  conntrackAcct: number;
+  tcpLoose: number;
+  tcpBeLiberal: number;
+  tcpMaxRetrans: number;
+  tcpIgnoreInvalidRst: number;
+  udpTimeout: number;
+  udpTimeoutStream: number;
+  icmpTimeout: number;
+  genericTimeout: number;
+  tcpTimeoutSynSent: number;
+  tcpTimeoutSynRecv: number;
+  tcpTimeoutEstablished: number;
+  tcpTimeoutFinWait: number;
+  tcpTimeoutCloseWait: number;
+  tcpTimeoutLastAck: number;
+  tcpTimeoutTimeWait: number;
+  tcpTimeoutClose: number;
+  tcpTimeoutMaxRetrans: number;
+  tcpTimeoutUnacknowledged: number;
+  ipDefaultTtl: number;
+  icmpRatelimitMs: number;
+  icmpRatemask: number;
+  icmpMsgsPerSec: number;
+  icmpMsgsBurst: number;
+  icmpEchoIgnoreAll: number;
+  icmpErrorsUseInboundIfaddr: number;
+  ipLocalPortMin: number;
+  ipLocalPortMax: number;
+}
+
+export function defaultSysctls(): HostSysctls {
+  return {
+    ipForward: 0,
+    bridgeNfCallIptables: 1,
+    conntrackMax: 262144,
+    conntrackBuckets: 262144,
+    conntrackChecksum: 1,
+    conntrackAcct: 0,
+    tcpLoose: 1,
+    tcpBeLiberal: 0,
+    tcpMaxRetrans: 3,
+    tcpIgnoreInvalidRst: 0,
+    udpTimeout: 30,
+    udpTimeoutStream: 120,
+    icmpTimeout: 30,
+    genericTimeout: 600,
+    tcpTimeoutSynSent: 120,
+    tcpTimeoutSynRecv: 60,
+    tcpTimeoutEstablished: 432000,
+    tcpTimeoutFinWait: 120,
+    tcpTimeoutCloseWait: 60,
+    tcpTimeoutLastAck: 30,
+    tcpTimeoutTimeWait: 120,
+    tcpTimeoutClose: 10,
+    tcpTimeoutMaxRetrans: 300,
+    tcpTimeoutUnacknowledged: 300,
+    ipDefaultTtl: 64,
+    icmpRatelimitMs: 1000,
+    icmpRatemask: 6168,
+    icmpMsgsPerSec: 1000,
+    icmpMsgsBurst: 50,
+    icmpEchoIgnoreAll: 0,
+    icmpErrorsUseInboundIfaddr: 0,
+    ipLocalPortMin: 32768,
+    ipLocalPortMax: 60999,
+  };
+}
+
+/** sysctl name → field; names not listed here are accepted and ignored (they do not affect the model). */
+const KEYS: Readonly<Record<string, keyof HostSysctls>> = {
+  'net.ipv4.ip_forward': 'ipForward',
+  'net.ipv4.conf.all.forwarding': 'ipForward',
+  'net.bridge.bridge-nf-call-iptables': 'bridgeNfCallIptables',
+  'net.netfilter.nf_conntrack_max': 'conntrackMax',
+  'net.nf_conntrack_max': 'conntrackMax',
+  'net.netfilter.nf_conntrack_buckets': 'conntrackBuckets',
+  'net.netfilter.nf_conntrack_checksum': 'conntrackChecksum',
+  'net.netfilter.nf_conntrack_acct': 'conntrackAcct',
+  'net.netfilter.nf_conntrack_tcp_loose': 'tcpLoose',
+  'net.netfilter.nf_conntrack_tcp_be_liberal': 'tcpBeLiberal',
+  'net.netfilter.nf_conntrack_tcp_max_retrans': 'tcpMaxRetrans',
+  'net.netfilter.nf_conntrack_tcp_ignore_invalid_rst': 'tcpIgnoreInvalidRst',
+  'net.netfilter.nf_conntrack_udp_timeout': 'udpTimeout',
+  'net.netfilter.nf_conntrack_udp_timeout_stream': 'udpTimeoutStream',
+  'net.netfilter.nf_conntrack_icmp_timeout': 'icmpTimeout',
+  'net.netfilter.nf_conntrack_generic_timeout': 'genericTimeout',
+  'net.netfilter.nf_conntrack_tcp_timeout_syn_sent': 'tcpTimeoutSynSent',
+  'net.netfilter.nf_conntrack_tcp_timeout_syn_recv': 'tcpTimeoutSynRecv',
+  'net.netfilter.nf_conntrack_tcp_timeout_established': 'tcpTimeoutEstablished',
+  'net.netfilter.nf_conntrack_tcp_timeout_fin_wait': 'tcpTimeoutFinWait',
+  'net.netfilter.nf_conntrack_tcp_timeout_close_wait': 'tcpTimeoutCloseWait',
+  'net.netfilter.nf_conntrack_tcp_timeout_last_ack': 'tcpTimeoutLastAck',
+  'net.netfilter.nf_conntrack_tcp_timeout_time_wait': 'tcpTimeoutTimeWait',
+  'net.netfilter.nf_conntrack_tcp_timeout_close': 'tcpTimeoutClose',
+  'net.netfilter.nf_conntrack_tcp_timeout_max_retrans': 'tcpTimeoutMaxRetrans',
+  'net.netfilter.nf_conntrack_tcp_timeout_unacknowledged': 'tcpTimeoutUnacknowledged',
+  'net.ipv4.ip_default_ttl': 'ipDefaultTtl',
+  'net.ipv4.icmp_ratelimit': 'icmpRatelimitMs',
+  'net.ipv4.icmp_ratemask': 'icmpRatemask',
+  'net.ipv4.icmp_msgs_per_sec': 'icmpMsgsPerSec',
+  'net.ipv4.icmp_msgs_burst': 'icmpMsgsBurst',
+  'net.ipv4.icmp_echo_ignore_all': 'icmpEchoIgnoreAll',
+  'net.ipv4.icmp_errors_use_inbound_ifaddr': 'icmpErrorsUseInboundIfaddr',
+};
+
+/** Parse `sysctl -a` style text ("name = value", one per line). */
+export function parseSysctls(text: string, path: string): HostSysctls {
+  const out = defaultSysctls();
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    const eq = line.indexOf('=');
+    if (eq < 0) throw new SnapshotError('ERR_SNAPSHOT_SYSCTL_SYNTAX', `expected "name = value", got "${line}"`, { path, line: i + 1, column: 1 });
+    const name = line.slice(0, eq).trim().replace(/\//g, '.');
+    const value = line.slice(eq + 1).trim();
+    if (name === 'net.ipv4.ip_local_port_range') {
+      const m = /^(\d+)\s+(\d+)$/.exec(value);
+      if (!m) throw new SnapshotError('ERR_SNAPSHOT_SYSCTL_VALUE', `${name} needs two numbers, got "${value}"`, { path, line: i + 1, column: eq + 2 });
+      out.ipLocalPortMin = Number(m[1]);
+      out.ipLocalPortMax = Number(m[2]);
+      continue;
+    }
+    const key = KEYS[name];
+    if (key === undefined) continue;
+    if (!/^-?\d+$/.test(value)) throw new SnapshotError('ERR_SNAPSHOT_SYSCTL_VALUE', `${name} must be an integer, got "${value}"`, { path, line: i + 1, column: eq + 2 });
+    out[key] = Number(value);
+  }
+  return out;
+}

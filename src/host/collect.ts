@@ -1,0 +1,111 @@
+// Collects a host snapshot on a live Linux host (optionally inside a network namespace): runs the same
+// commands an operator would (`ip -j -d addr show`, `ip -j route show table all`, `ip -j neigh show`,
+// `bridge -j link show`, `ss -H -ltun`) and reads the sysctls the model uses, writing each file atomically.
+
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { NfError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { SNAPSHOT_FILES } from './snapshot.js';
+
+/** The sysctls written to sysctl.txt (those the model reads; see sysctl.ts). */
+export const COLLECTED_SYSCTLS = [
+  'net.ipv4.ip_forward',
+  'net.bridge.bridge-nf-call-iptables',
+  'net.netfilter.nf_conntrack_max',
+  'net.netfilter.nf_conntrack_buckets',
+  'net.netfilter.nf_conntrack_checksum',
+  'net.netfilter.nf_conntrack_acct',
+  'net.netfilter.nf_conntrack_tcp_loose',
+  'net.netfilter.nf_conntrack_tcp_be_liberal',
+  'net.netfilter.nf_conntrack_tcp_max_retrans',
+  'net.netfilter.nf_conntrack_tcp_ignore_invalid_rst',
+  'net.netfilter.nf_conntrack_udp_timeout',
+  'net.netfilter.nf_conntrack_udp_timeout_stream',
+  'net.netfilter.nf_conntrack_icmp_timeout',
+  'net.netfilter.nf_conntrack_generic_timeout',
+  'net.netfilter.nf_conntrack_tcp_timeout_syn_sent',
+  'net.netfilter.nf_conntrack_tcp_timeout_syn_recv',
+  'net.netfilter.nf_conntrack_tcp_timeout_established',
+  'net.netfilter.nf_conntrack_tcp_timeout_fin_wait',
+  'net.netfilter.nf_conntrack_tcp_timeout_close_wait',
+  'net.netfilter.nf_conntrack_tcp_timeout_last_ack',
+  'net.netfilter.nf_conntrack_tcp_timeout_time_wait',
+  'net.netfilter.nf_conntrack_tcp_timeout_close',
+  'net.netfilter.nf_conntrack_tcp_timeout_max_retrans',
+  'net.netfilter.nf_conntrack_tcp_timeout_unacknowledged',
+  'net.ipv4.ip_default_ttl',
+  'net.ipv4.icmp_ratelimit',
+  'net.ipv4.icmp_ratemask',
+  'net.ipv4.icmp_msgs_per_sec',
+  'net.ipv4.icmp_msgs_burst',
+  'net.ipv4.icmp_echo_ignore_all',
+  'net.ipv4.icmp_errors_use_inbound_ifaddr',
+  'net.ipv4.ip_local_port_range',
+] as const;
+
+export interface CollectOptions {
+  /** Network namespace to collect from (`ip netns exec NAME`), or null for the current one. */
+  netns: string | null;
+}
+
+export interface CollectResult {
+  files: string[];
+  /** Sysctls that do not exist on this host (module not loaded, e.g. br_netfilter): left out. */
+  missingSysctls: string[];
+}
+
+function run(cmd: string, args: string[], netns: string | null): string {
+  const [file, argv] = netns === null ? [cmd, args] : ['ip', ['netns', 'exec', netns, cmd, ...args]];
+  try {
+    return execFileSync(file, argv, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { stderr?: string };
+    if (err.code === 'ENOENT') throw new NfError('ERR_SNAPSHOT_TOOL_MISSING', `"${file}" is not installed (needed to collect a snapshot)`);
+    throw new NfError('ERR_SNAPSHOT_COMMAND', `"${[file, ...argv].join(' ')}" failed: ${(err.stderr ?? err.message).trim()}`);
+  }
+}
+
+function readSysctl(name: string, netns: string | null): string | null {
+  if (netns === null) {
+    const p = path.join('/proc/sys', ...name.split('.'));
+    try {
+      return fs.readFileSync(p, 'utf8').trim();
+    } catch {
+      return null;
+    }
+  }
+  try {
+    return execFileSync('ip', ['netns', 'exec', netns, 'cat', path.join('/proc/sys', ...name.split('.'))], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** Collect into `dir` (created if needed). */
+export function collectSnapshot(dir: string, opts: CollectOptions): CollectResult {
+  fs.mkdirSync(dir, { recursive: true });
+  const outputs: [string, string][] = [
+    [SNAPSHOT_FILES.addr, run('ip', ['-j', '-d', 'addr', 'show'], opts.netns)],
+    [SNAPSHOT_FILES.route, run('ip', ['-j', 'route', 'show', 'table', 'all'], opts.netns)],
+    [SNAPSHOT_FILES.neigh, run('ip', ['-j', 'neigh', 'show'], opts.netns)],
+    [SNAPSHOT_FILES.bridge, run('bridge', ['-j', 'link', 'show'], opts.netns)],
+    [SNAPSHOT_FILES.listen, run('ss', ['-H', '-ltun'], opts.netns)],
+  ];
+  const missingSysctls: string[] = [];
+  let sysctl = '';
+  for (const name of COLLECTED_SYSCTLS) {
+    const v = readSysctl(name, opts.netns);
+    if (v === null) missingSysctls.push(name);
+    else sysctl += `${name} = ${v}\n`;
+  }
+  outputs.push([SNAPSHOT_FILES.sysctl, sysctl]);
+  const files: string[] = [];
+  for (const [name, content] of outputs) {
+    const target = path.join(dir, name);
+    writeFileAtomic(target, content);
+    files.push(target);
+  }
+  return { files, missingSysctls };
+}

@@ -1,0 +1,57 @@
+// Collects a snapshot from a real network namespace built for the test (a bridge with a veth port, an
+// address and a route), loads it back and checks what the kernel was told to configure.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectSnapshot } from '../../../src/host/collect.js';
+import { loadSnapshot } from '../../../src/host/snapshot.js';
+import { parseIpv4 } from '../../../src/util/ipv4.js';
+
+const NS = `nfr-snaptest-${process.pid}`;
+const canRun = process.getuid?.() === 0 && (() => {
+  try {
+    execFileSync('ip', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+function sh(args: string[]): void {
+  execFileSync('ip', ['netns', 'exec', NS, ...args], { stdio: 'ignore' });
+}
+
+if (!canRun) process.stderr.write(`\n*** snapshot collection test needs root and iproute2 (network namespaces); NOT run here ***\n`);
+
+(canRun ? describe : describe.skip)('nfreplay snapshot on a live namespace', () => {
+  beforeAll(() => {
+    execFileSync('ip', ['netns', 'add', NS]);
+    sh(['ip', 'link', 'set', 'lo', 'up']);
+    sh(['ip', 'link', 'add', 'br-test', 'type', 'bridge']);
+    sh(['ip', 'link', 'add', 'vtest0', 'mtu', '1400', 'type', 'veth', 'peer', 'name', 'vtest1']);
+    sh(['ip', 'link', 'set', 'vtest0', 'master', 'br-test']);
+    sh(['ip', 'addr', 'add', '10.123.0.1/24', 'dev', 'br-test']);
+    for (const d of ['br-test', 'vtest0', 'vtest1']) sh(['ip', 'link', 'set', d, 'up']);
+    sh(['ip', 'route', 'add', '10.124.0.0/16', 'via', '10.123.0.9', 'dev', 'br-test']);
+  });
+  afterAll(() => {
+    execFileSync('ip', ['netns', 'del', NS]);
+  });
+
+  it('collects files that load into the same topology', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nfr-collect-'));
+    const res = collectSnapshot(dir, { netns: NS });
+    expect(res.files.map((f) => path.basename(f)).sort()).toEqual(['bridge-link.json', 'ip-addr.json', 'ip-neigh.json', 'ip-route.json', 'ss-listen.txt', 'sysctl.txt']);
+    const host = loadSnapshot(dir);
+    const br = host.byName('br-test')!;
+    const port = host.byName('vtest0')!;
+    expect(br.kind).toBe('bridge');
+    expect(port.master).toBe(br.id);
+    expect(port.mtu).toBe(1400);
+    expect(host.fib.lookup(parseIpv4('10.124.5.5'))!.gateway).toBe(parseIpv4('10.123.0.9'));
+    expect(host.fib.isLocal(parseIpv4('10.123.0.1'))).toBe(true);
+    expect(fs.readFileSync(path.join(dir, 'sysctl.txt'), 'utf8')).toMatch(/^net\.ipv4\.ip_forward = 0$/m);
+  });
+});

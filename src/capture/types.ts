@@ -76,6 +76,8 @@ export interface CaptureWarning {
   path: string;
   offset: number;
   record: number;
+  /** How many times this warning occurred in this file (the location is the first occurrence's). */
+  count?: number;
 }
 
 /** Streaming reader: bounded memory whatever the file size. */

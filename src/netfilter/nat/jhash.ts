@@ -63,19 +63,12 @@ export function jhash2(k: ArrayLike<number>, off: number, length: number, initva
     len -= 3;
     i += 3;
   }
-  switch (len) {
-    case 3:
-      C = (C + k[i + 2]!) | 0;
-    // falls through
-    case 2:
-      B = (B + k[i + 1]!) | 0;
-    // falls through
-    case 1:
-      A = (A + k[i]!) | 0;
-      final();
-      break;
-    default:
-      break;
+  // the kernel's switch (length) { case 3: c += k[2]; case 2: b += k[1]; case 1: a += k[0]; final }
+  if (len > 0) {
+    if (len === 3) C = (C + k[i + 2]!) | 0;
+    if (len >= 2) B = (B + k[i + 1]!) | 0;
+    A = (A + k[i]!) | 0;
+    final();
   }
   return C >>> 0;
 }

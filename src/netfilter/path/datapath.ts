@@ -1,0 +1,272 @@
+// The host datapath's state and its netfilter hook sequences, in kernel priority order (reference 1.1):
+// PRE_ROUTING defrag, raw, conntrack, mangle, nat(DST); LOCAL_IN mangle, filter, security, nat(SRC),
+// confirm; FORWARD mangle, filter, security; LOCAL_OUT raw, conntrack, mangle(+reroute), nat(DST,+reroute),
+// filter, security; POST_ROUTING mangle, nat(SRC), confirm. Packet movement lives in the ip-*/bridge files.
+
+import type { Host } from '../../host/host.js';
+import type { Prng } from '../../util/prng.js';
+import type { ConntrackApi } from '../conntrack/api.js';
+import type { Nat, NatRuleRunner } from '../nat/nat.js';
+import type { RuleEngine, TableProgram } from '../rules/engine.js';
+import { RuleResult, runTable, traceTable } from '../rules/engine.js';
+import type { RuleEnv } from '../rules/engine-env.js';
+import type { TraceSink } from '../rules/trace.js';
+import { CtInfo, Hook, HOOK_NAMES, NONE, Verdict } from '../skb.js';
+import type { DecodeCounters } from '../../decode/counters.js';
+import { Defrag } from './defrag.js';
+import { BridgeFdb } from './fdb.js';
+import { NeighTable } from './neigh.js';
+import type { NeighEvents } from './neigh.js';
+import type { Pkt } from './pkt.js';
+import { PktPool } from './pkt.js';
+import type { DatapathSink } from './sink.js';
+import { IcmpLimiter } from './icmp-limit.js';
+import { DatapathStats } from './stats.js';
+
+export interface DatapathOptions {
+  host: Host;
+  rules: RuleEngine;
+  ct: ConntrackApi;
+  nat: Nat;
+  /** Rule evaluation environment (match env + the datapath's target env, set up by the caller). */
+  env: RuleEnv;
+  sink: DatapathSink;
+  prng: Prng;
+  counters: DecodeCounters;
+  /** Conntrack (and defrag, NAT) hooks are registered only when some rule needs them (reference 1.5). */
+  conntrackActive: boolean;
+  /** iptables-nft registers the security table at priority 150, after nat SRC at LOCAL_IN. */
+  nftBackend: boolean;
+  /** Trace sink for the packet being traced (--trace), or null. */
+  trace: TraceSink | null;
+  neighEvents: NeighEvents;
+}
+
+/** The tables in the order their hooks run at equal points (raw, mangle, nat, filter, security). */
+export class Datapath {
+  readonly host: Host;
+  readonly rules: RuleEngine;
+  readonly ct: ConntrackApi;
+  readonly nat: Nat;
+  readonly env: RuleEnv;
+  readonly sink: DatapathSink;
+  readonly prng: Prng;
+  readonly counters: DecodeCounters;
+  readonly conntrackActive: boolean;
+  readonly nftBackend: boolean;
+  readonly pool = new PktPool();
+  readonly defrag = new Defrag();
+  readonly neigh: NeighTable;
+  readonly fdb: (BridgeFdb | null)[];
+  readonly icmpLimit: IcmpLimiter;
+  readonly stats: DatapathStats;
+  readonly result = new RuleResult();
+  readonly raw: TableProgram | undefined;
+  readonly mangle: TableProgram | undefined;
+  readonly natTable: TableProgram | undefined;
+  readonly filter: TableProgram | undefined;
+  readonly security: TableProgram | undefined;
+  /** Loopback interface id (-1 when the snapshot has none). */
+  readonly lo: number;
+  /** Trace sink while a traced packet is in flight. */
+  trace: TraceSink | null;
+  /** Runs the nat table for Nat.hookFn. */
+  readonly natRunner: NatRuleRunner;
+
+  constructor(o: DatapathOptions) {
+    this.host = o.host;
+    this.rules = o.rules;
+    this.ct = o.ct;
+    this.nat = o.nat;
+    this.env = o.env;
+    this.sink = o.sink;
+    this.prng = o.prng;
+    this.counters = o.counters;
+    this.conntrackActive = o.conntrackActive;
+    this.nftBackend = o.nftBackend;
+    this.trace = o.trace;
+    this.raw = o.rules.table('raw');
+    this.mangle = o.rules.table('mangle');
+    this.natTable = o.rules.table('nat');
+    this.filter = o.rules.table('filter');
+    this.security = o.rules.table('security');
+    this.neigh = new NeighTable(o.prng.fork('neigh'), o.neighEvents, o.host.neighbours);
+    this.icmpLimit = new IcmpLimiter(o.host.sysctls, o.prng.fork('icmp'));
+    this.stats = new DatapathStats();
+    this.fdb = o.host.ifaces.map((i) => {
+      if (i.kind !== 'bridge') return null;
+      const f = new BridgeFdb();
+      f.addLocal(i.macHi, i.macLo);
+      for (const port of i.ports) f.addLocal(o.host.iface(port).macHi, o.host.iface(port).macLo);
+      return f;
+    });
+    this.lo = o.host.ifaces.find((i) => i.kind === 'loopback')?.id ?? -1;
+    const self = this;
+    this.natRunner = {
+      runNatTable(skb, hook): number {
+        return self.natTable === undefined ? Verdict.ACCEPT : self.table(self.natTable, hook, skb as Pkt);
+      },
+    };
+  }
+
+  /**
+   * Walk one table at the packet's current hook. A DROP is reported with the deciding rule or policy.
+   * Returns the verdict (ACCEPT, DROP, QUEUE, STOLEN). HOT.
+   */
+  table(program: TableProgram, hook: number, p: Pkt): number {
+    p.hook = hook;
+    const r = this.result;
+    const v = this.trace !== null ? traceTable(program, hook, p, this.env, r, this.trace) : runTable(program, hook, p, this.env, r);
+    this.stats.verdict(hook, v);
+    if (v === Verdict.DROP) {
+      if (r.ruleId >= 0) this.stats.setDrop('rule', `${r.table}:${r.chain}:rule ${r.ruleNum}`, hook);
+      else this.stats.setDrop('policy', `${r.table}:${r.chain}:policy`, hook);
+    }
+    return v;
+  }
+
+  // --- hook sequences -----------------------------------------------------------------------------
+
+  /** NF_INET_PRE_ROUTING after defrag (which the caller ran). HOT. */
+  preRouting(p: Pkt, inIf: number): number {
+    p.inIf = inIf;
+    p.outIf = NONE;
+    let v: number;
+    if (this.raw !== undefined && (v = this.table(this.raw, Hook.PRE_ROUTING, p)) !== Verdict.ACCEPT) return v;
+    if (this.conntrackActive && p.untracked === 0) {
+      p.hook = Hook.PRE_ROUTING;
+      v = this.ct.in(p, Hook.PRE_ROUTING);
+      if (v !== Verdict.ACCEPT) return this.kernelDrop(p, 'conntrack', 'conntrack dropped the packet (table full or tracker verdict)', Hook.PRE_ROUTING);
+    }
+    if (this.mangle !== undefined && (v = this.table(this.mangle, Hook.PRE_ROUTING, p)) !== Verdict.ACCEPT) return v;
+    if (this.conntrackActive) {
+      p.hook = Hook.PRE_ROUTING;
+      v = this.nat.hookFn(p, Hook.PRE_ROUTING, this.natTable !== undefined ? this.natRunner : null);
+      if (v !== Verdict.ACCEPT) return this.natVerdict(v, Hook.PRE_ROUTING);
+    }
+    return Verdict.ACCEPT;
+  }
+
+  /** NF_INET_LOCAL_IN, including confirmation. HOT. */
+  localIn(p: Pkt, inIf: number): number {
+    p.inIf = inIf;
+    p.outIf = NONE;
+    let v: number;
+    if (this.mangle !== undefined && (v = this.table(this.mangle, Hook.LOCAL_IN, p)) !== Verdict.ACCEPT) return v;
+    if (this.filter !== undefined && (v = this.table(this.filter, Hook.LOCAL_IN, p)) !== Verdict.ACCEPT) return v;
+    if (!this.nftBackend && this.security !== undefined && (v = this.table(this.security, Hook.LOCAL_IN, p)) !== Verdict.ACCEPT) return v;
+    if (this.conntrackActive) {
+      p.hook = Hook.LOCAL_IN;
+      v = this.nat.hookFn(p, Hook.LOCAL_IN, this.natTable !== undefined ? this.natRunner : null);
+      if (v !== Verdict.ACCEPT) return this.natVerdict(v, Hook.LOCAL_IN);
+    }
+    if (this.nftBackend && this.security !== undefined && (v = this.table(this.security, Hook.LOCAL_IN, p)) !== Verdict.ACCEPT) return v;
+    return this.confirm(p, Hook.LOCAL_IN);
+  }
+
+  /** NF_INET_FORWARD. HOT. */
+  forward(p: Pkt, inIf: number, outIf: number): number {
+    p.inIf = inIf;
+    p.outIf = outIf;
+    let v: number;
+    if (this.mangle !== undefined && (v = this.table(this.mangle, Hook.FORWARD, p)) !== Verdict.ACCEPT) return v;
+    if (this.filter !== undefined && (v = this.table(this.filter, Hook.FORWARD, p)) !== Verdict.ACCEPT) return v;
+    if (this.security !== undefined && (v = this.table(this.security, Hook.FORWARD, p)) !== Verdict.ACCEPT) return v;
+    return Verdict.ACCEPT;
+  }
+
+  /**
+   * NF_INET_LOCAL_OUT up to (not including) filter: raw, conntrack, mangle, nat(DST). `reroute` is called
+   * when mangle changed the mark, addresses or TOS, or DNAT changed the destination (ip_route_me_harder).
+   */
+  localOut(p: Pkt, outIf: number, reroute: (p: Pkt) => boolean): number {
+    p.inIf = NONE;
+    p.outIf = outIf;
+    let v: number;
+    if (this.raw !== undefined && (v = this.table(this.raw, Hook.LOCAL_OUT, p)) !== Verdict.ACCEPT) return v;
+    if (this.conntrackActive && p.untracked === 0 && p.ct === NONE) {
+      p.hook = Hook.LOCAL_OUT;
+      v = this.ct.in(p, Hook.LOCAL_OUT);
+      if (v !== Verdict.ACCEPT) return this.kernelDrop(p, 'conntrack', 'conntrack dropped the packet', Hook.LOCAL_OUT);
+    }
+    if (this.mangle !== undefined) {
+      const m = p.meta;
+      const mark = p.mark;
+      const saddr = m.saddr;
+      const daddr = m.daddr;
+      const tos = m.ipTos;
+      if ((v = this.table(this.mangle, Hook.LOCAL_OUT, p)) !== Verdict.ACCEPT) return v;
+      if ((mark !== p.mark || saddr !== m.saddr || daddr !== m.daddr || tos !== m.ipTos) && !reroute(p))
+        return this.kernelDrop(p, 'no_route', 'no route after mangle OUTPUT changed the packet', Hook.LOCAL_OUT);
+    }
+    if (this.conntrackActive) {
+      const daddr = p.meta.daddr;
+      p.hook = Hook.LOCAL_OUT;
+      v = this.nat.hookFn(p, Hook.LOCAL_OUT, this.natTable !== undefined ? this.natRunner : null);
+      if (v !== Verdict.ACCEPT) return this.natVerdict(v, Hook.LOCAL_OUT);
+      if (daddr !== p.meta.daddr && !reroute(p)) return this.kernelDrop(p, 'no_route', 'no route after DNAT in OUTPUT', Hook.LOCAL_OUT);
+    }
+    let w: number;
+    if (this.filter !== undefined && (w = this.table(this.filter, Hook.LOCAL_OUT, p)) !== Verdict.ACCEPT) return w;
+    if (this.security !== undefined && (w = this.table(this.security, Hook.LOCAL_OUT, p)) !== Verdict.ACCEPT) return w;
+    return Verdict.ACCEPT;
+  }
+
+  /** NF_INET_POST_ROUTING, including confirmation. `inIf` is the device the packet arrived on, if any. HOT. */
+  postRouting(p: Pkt, inIf: number, outIf: number): number {
+    p.inIf = inIf;
+    p.outIf = outIf;
+    let v: number;
+    if (this.mangle !== undefined && (v = this.table(this.mangle, Hook.POST_ROUTING, p)) !== Verdict.ACCEPT) return v;
+    if (this.conntrackActive) {
+      p.hook = Hook.POST_ROUTING;
+      v = this.nat.hookFn(p, Hook.POST_ROUTING, this.natTable !== undefined ? this.natRunner : null);
+      if (v !== Verdict.ACCEPT) return this.natVerdict(v, Hook.POST_ROUTING);
+    }
+    return this.confirm(p, Hook.POST_ROUTING);
+  }
+
+  /** nf_confirm at NF_IP_PRI_CONNTRACK_CONFIRM. */
+  private confirm(p: Pkt, hook: number): number {
+    if (!this.conntrackActive || p.ct === NONE) return Verdict.ACCEPT;
+    p.hook = hook;
+    const v = this.ct.confirm(p, p.finishNs);
+    if (v !== Verdict.ACCEPT) return this.kernelDrop(p, 'insert_failed', 'conntrack confirm: clash with an entry already confirmed (insert_failed)', hook);
+    return Verdict.ACCEPT;
+  }
+
+  private natVerdict(v: number, hook: number): number {
+    if (v === Verdict.DROP && this.stats.pendingDrop === null) this.stats.setDrop('nat', 'NAT failed: no address or unique tuple, or masquerade device changed', hook);
+    return v;
+  }
+
+  /** Record a drop decided outside the rule tables; returns Verdict.DROP. */
+  kernelDrop(_p: Pkt, code: string, detail: string, hook: number): number {
+    this.stats.setDrop(code, detail, hook);
+    return Verdict.DROP;
+  }
+
+  /**
+   * The packet is gone (dropped): report it with the pending reason, free an unconfirmed conntrack entry,
+   * return the buffer to the pool.
+   */
+  dropPacket(p: Pkt, fallbackCode: string, fallbackDetail: string): void {
+    const d = this.stats.takeDrop(fallbackCode, fallbackDetail, p.hook);
+    this.sink.drop(p, d, p.finishNs);
+    this.releaseCt(p);
+    this.pool.put(p);
+  }
+
+  /** Let go of the packet's conntrack reference (frees it when it was never confirmed). */
+  releaseCt(p: Pkt): void {
+    if (p.ct !== NONE && this.conntrackActive) {
+      if (!this.ct.isConfirmed(p.ct) && (p.ctInfo === CtInfo.NEW)) this.ct.release(p);
+    }
+    p.ct = NONE;
+  }
+
+  /** Hook name for messages. */
+  static hookName(hook: number): string {
+    return HOOK_NAMES[hook] ?? '?';
+  }
+}

@@ -1,0 +1,167 @@
+// Pkt: one packet in flight through the host — the Skb netfilter sees, plus what the rest of the stack
+// keeps in sk_buff and its control blocks: its own byte buffer, link addresses, pkt_type, the route
+// (skb_dst), the br_netfilter state (nf_bridge_info) and IPCB(skb)->frag_max_size. Pooled and reused.
+
+import { PacketMeta } from '../../decode/meta.js';
+import { NONE, Skb } from '../skb.js';
+
+/** Room before the frame (link header rebuilt in place) and after it (TCPMSS option insertion). */
+export const HEADROOM = 128;
+export const BUF_SIZE = HEADROOM + 65535 + 128;
+
+/** skb->pkt_type (PACKET_*). */
+export const PktType = { HOST: 0, BROADCAST: 1, MULTICAST: 2, OTHERHOST: 3, OUTGOING: 4, LOOPBACK: 5 } as const;
+
+/** What the route attached to the packet says (rt_type / RTCF flags distilled). */
+export const RtKind = { NONE: 0, LOCAL: 1, FORWARD: 2, BROADCAST: 3, MULTICAST: 4, OUTPUT: 5, BLACKHOLE: 6, UNREACHABLE: 7, PROHIBIT: 8 } as const;
+
+export class Pkt extends Skb {
+  readonly buf: Uint8Array;
+  /** Link addresses of the frame as it is now (MAC as 16 + 32 bits). */
+  srcMacHi = 0;
+  srcMacLo = 0;
+  dstMacHi = 0;
+  dstMacLo = 0;
+  pktType = 0;
+  /** skb->dev: the device the packet is on now; `iif` the device it arrived on (inet_iif). */
+  dev = NONE;
+  iif = NONE;
+  /** skb_dst: kind, output device, next hop, MTU, preferred source; rtInput 1 for input routes. */
+  rtKind = 0;
+  rtDev = NONE;
+  rtNexthop = 0;
+  rtMtu = 0;
+  rtPrefsrc = 0;
+  rtInput = 0;
+  /** br_netfilter state: 1 when the packet went through br_nf_pre_routing. */
+  nfBridge = 0;
+  /** daddr before br_netfilter PREROUTING (br_nf_ipv4_daddr_was_changed). */
+  brOrigDaddr = 0;
+  /** br_nf_pre_routing_finish_bridge_slow must restore the original source MAC. */
+  bridgedDnat = 0;
+  /** IPCB(skb)->frag_max_size: largest fragment seen by defrag (0 when not reassembled). */
+  fragMaxSize = 0;
+  /** Payload lengths of the fragments a reassembled datagram came from (the skb frag_list), or null. */
+  fragGeom: number[] | null = null;
+  /** 0-based index of the input packet this one is (or was generated while processing). */
+  index = 0;
+  /** 1 for packets the host generated (RST, ICMP, echo replies). */
+  generated = 0;
+  /** Finish time f (ns) of the packet's processing event: confirmation and visibility. */
+  finishNs = 0;
+
+  constructor() {
+    super(new PacketMeta());
+    this.buf = new Uint8Array(BUF_SIZE);
+    this.meta.data = this.buf;
+  }
+
+  /** Forget everything about the previous packet (the bytes are overwritten by the next user). */
+  reset(): void {
+    this.hook = 0;
+    this.inIf = NONE;
+    this.outIf = NONE;
+    this.physIn = NONE;
+    this.physOut = NONE;
+    this.bridged = 0;
+    this.mark = 0;
+    this.ct = NONE;
+    this.ctInfo = 0;
+    this.untracked = 0;
+    this.ctStatus = 0;
+    this.ctMark = 0;
+    this.srcMacHi = 0;
+    this.srcMacLo = 0;
+    this.dstMacHi = 0;
+    this.dstMacLo = 0;
+    this.pktType = 0;
+    this.dev = NONE;
+    this.iif = NONE;
+    this.rtKind = 0;
+    this.rtDev = NONE;
+    this.rtNexthop = 0;
+    this.rtMtu = 0;
+    this.rtPrefsrc = 0;
+    this.rtInput = 0;
+    this.nfBridge = 0;
+    this.brOrigDaddr = 0;
+    this.bridgedDnat = 0;
+    this.fragMaxSize = 0;
+    this.fragGeom = null;
+    this.generated = 0;
+  }
+
+  /** Copy the whole state and bytes of `o` (clones for flooding, queues, defrag). */
+  copyFrom(o: Pkt): void {
+    const m = this.meta;
+    const om = o.meta;
+    this.buf.set(o.buf.subarray(0, om.l3Off + om.ipTotalLen + 4));
+    Object.assign(m, om);
+    m.data = this.buf;
+    this.hook = o.hook;
+    this.inIf = o.inIf;
+    this.outIf = o.outIf;
+    this.physIn = o.physIn;
+    this.physOut = o.physOut;
+    this.bridged = o.bridged;
+    this.mark = o.mark;
+    this.ct = o.ct;
+    this.ctInfo = o.ctInfo;
+    this.untracked = o.untracked;
+    this.ctStatus = o.ctStatus;
+    this.ctMark = o.ctMark;
+    this.ctProto = o.ctProto;
+    this.ctOrigSrc = o.ctOrigSrc;
+    this.ctOrigDst = o.ctOrigDst;
+    this.ctOrigSport = o.ctOrigSport;
+    this.ctOrigDport = o.ctOrigDport;
+    this.ctReplSrc = o.ctReplSrc;
+    this.ctReplDst = o.ctReplDst;
+    this.ctReplSport = o.ctReplSport;
+    this.ctReplDport = o.ctReplDport;
+    this.ctExpiresNs = o.ctExpiresNs;
+    this.nowNs = o.nowNs;
+    this.vcpu = o.vcpu;
+    this.srcMacHi = o.srcMacHi;
+    this.srcMacLo = o.srcMacLo;
+    this.dstMacHi = o.dstMacHi;
+    this.dstMacLo = o.dstMacLo;
+    this.pktType = o.pktType;
+    this.dev = o.dev;
+    this.iif = o.iif;
+    this.rtKind = o.rtKind;
+    this.rtDev = o.rtDev;
+    this.rtNexthop = o.rtNexthop;
+    this.rtMtu = o.rtMtu;
+    this.rtPrefsrc = o.rtPrefsrc;
+    this.rtInput = o.rtInput;
+    this.nfBridge = o.nfBridge;
+    this.brOrigDaddr = o.brOrigDaddr;
+    this.bridgedDnat = o.bridgedDnat;
+    this.fragMaxSize = o.fragMaxSize;
+    this.fragGeom = o.fragGeom;
+    this.index = o.index;
+    this.generated = o.generated;
+    this.finishNs = o.finishNs;
+  }
+}
+
+/** A free list of Pkt buffers; grows on demand (queues and clones are bounded by their own limits). */
+export class PktPool {
+  private readonly free: Pkt[] = [];
+  allocated = 0;
+
+  get(): Pkt {
+    const p = this.free.pop();
+    if (p !== undefined) {
+      p.reset();
+      return p;
+    }
+    this.allocated++;
+    return new Pkt();
+  }
+
+  put(p: Pkt): void {
+    this.free.push(p);
+  }
+}

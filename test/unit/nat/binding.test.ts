@@ -6,7 +6,7 @@ import { IpProto } from '../../../src/decode/meta.js';
 import { TcpState } from '../../../src/netfilter/conntrack/api.js';
 import { Tuple } from '../../../src/netfilter/conntrack/tuple.js';
 import { Nat } from '../../../src/netfilter/nat/nat.js';
-import { Manip, natRangeFrom } from '../../../src/netfilter/nat/range.js';
+import { natRangeFrom } from '../../../src/netfilter/nat/range.js';
 import { CtDir, CtInfo, CtStatus, Hook, Verdict } from '../../../src/netfilter/skb.js';
 import { parseIpv4 as ip } from '../../../src/util/ipv4.js';
 import { Prng } from '../../../src/util/prng.js';

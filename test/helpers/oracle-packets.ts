@@ -95,8 +95,27 @@ export interface PacketContext {
 interface Normalized {
   bytes: Uint8Array;
   masked: Field[];
-  /** Why each mask applies, for checksum messages. */
+  /** Something is masked: our own checksums must then verify on their own. */
   verify: boolean;
+  /** Our packet carries the kernel's port of a flow our conntrack table says we mapped elsewhere. */
+  conflict: string | null;
+}
+
+/** A mapped flow whose packet in ours still carries the kernel's port instead of our own mapping. */
+function portConflict(ip: Uint8Array, map: readonly NatPortMapping[]): string | null {
+  if (ip.length < 28 || be16(ip, 6) & 0x1fff) return null;
+  const l4 = (ip[0]! & 15) * 4;
+  const proto = ip[9]!;
+  if ((proto !== 6 && proto !== 17) || ip.length < l4 + 4) return null;
+  const src = ipv4Str(be32(ip, 12));
+  const dst = ipv4Str(be32(ip, 16));
+  for (const m of map) {
+    if (m.proto !== proto || m.ours === m.kernel) continue;
+    const fwd = src === m.addr && be16(ip, l4) === m.kernel && dst === m.peer && be16(ip, l4 + 2) === m.peerPort;
+    const rev = dst === m.addr && be16(ip, l4 + 2) === m.kernel && src === m.peer && be16(ip, l4) === m.peerPort;
+    if (fwd || rev) return `carries port ${m.kernel} for flow ${m.flow}, but our conntrack table maps that flow to ${m.ours}: ours is inconsistent`;
+  }
+  return null;
 }
 
 function l4Fields(fields: Field[], prefix: string): Field[] {
@@ -139,9 +158,10 @@ function normalize(kernel: Uint8Array, ours: Uint8Array, ctx: PacketContext): No
   const bytes = ours.slice();
   const fields = fieldsOf(bytes);
   const masked: Field[] = [];
+  const conflict = portConflict(ours, ctx.portMap);
   if (mapPorts(bytes, 0, ctx.portMap)) masked.push(...l4Fields(fields, ''), ...l4Fields(fields, 'icmp.inner.'));
   if (isHostIcmp(kernel, ctx.localAddrs)) masked.push(...fields.filter((f) => f.name === 'ip.id' || f.name === 'ip.checksum'));
-  return { bytes, masked, verify: masked.length > 0 };
+  return { bytes, masked, verify: masked.length > 0, conflict };
 }
 
 /** Fields where `n.bytes` differs from `kernel` outside the masks (lengths differing count as ip.len + bytes). */
@@ -177,6 +197,7 @@ export function compareInterface(iface: string, kernel: readonly TxPacket[], our
     if (!k) return { check: 'tx', where, message: `ours sent ${ours.length - kernel.length} more packet(s) than the kernel's ${kernel.length}; first extra: ${summarize(o!.ip)} ${when(o, 'ours')}` };
     if (!o) return { check: 'tx', where, message: `ours stops after ${ours.length} packet(s); the kernel sent ${kernel.length}, next: ${summarize(k.ip)} ${when(k, 'kernel')}`, tsNs: k.tsNs };
     const norm = normalize(k.ip, o.ip, ctx);
+    if (norm.conflict) return { check: 'nat-port', where, message: `${summarize(o.ip)} ${norm.conflict} ${when(o, 'ours')}`, tsNs: k.tsNs };
     const diff = differingFields(k.ip, norm);
     if (diff.length === 0) {
       if (norm.verify) {

@@ -1,16 +1,37 @@
 // The index key of a rule, when it has one: the exact (destination address,) protocol and destination port
-// every packet it matches must carry, read from the rule's ip_packet_match part and its tcp/udp match.
+// every packet it matches must carry, read from the rule's ip_packet_match part and its tcp/udp match
+// (xt_tcpudp: dport range lo == hi, not inverted, no --tcp-option). Every other match of an indexable rule
+// must be free of side effects and unable to hotdrop on the packets an index serves (plan.ts safeL4), so
+// that skipping a non-candidate rule changes nothing.
 
 import type { TableLayout } from '../engine-layout.js';
 import { Inv } from '../engine-layout.js';
 import { KeyShape } from './run-index.js';
 import type { RuleKey } from './run-index.js';
+import type { TcpData, UdpData } from '../match/xt_tcpudp.js';
+import { TcpInv } from '../match/xt_tcpudp.js';
+
+/** Matches that neither change state nor hotdrop on an index-servable packet (checked module by module). */
+const PURE_MATCHES: ReadonlySet<string> = new Set(['comment', 'tcp', 'udp']);
 
 /** The key of rule slot `s`, or null when the rule is not indexable. */
 export function ruleKey(L: TableLayout, s: number): RuleKey | null {
-  void L;
-  void s;
-  void Inv;
-  void KeyShape;
-  return null;
+  const proto = L.proto[s]!;
+  if ((proto !== 6 && proto !== 17) || (L.invFlags[s]! & Inv.PROTO) !== 0) return null;
+  let dport = -1;
+  for (let j = L.matchStart[s]!; j < L.matchStart[s + 1]!; j++) {
+    const mod = L.matchModule[j]!;
+    if (!PURE_MATCHES.has(mod.name)) return null;
+    if (mod.name === 'tcp' || mod.name === 'udp') {
+      if ((mod.name === 'tcp' ? 6 : 17) !== proto) return null;
+      const d = L.matchData[j] as TcpData | UdpData;
+      if (mod.name === 'tcp' && (d as TcpData).option !== 0) return null; // option walk may hotdrop
+      if (dport < 0 && d.dptLo === d.dptHi && (d.inv & TcpInv.DSTPT) === 0) dport = d.dptLo;
+    }
+  }
+  if (dport < 0) return null;
+  const exactDst = L.dmsk[s]! === 0xffffffff && (L.invFlags[s]! & Inv.DSTIP) === 0;
+  return exactDst
+    ? { shape: KeyShape.DADDR_PROTO_DPORT, daddr: L.dst[s]!, proto, dport }
+    : { shape: KeyShape.PROTO_DPORT, daddr: 0, proto, dport };
 }

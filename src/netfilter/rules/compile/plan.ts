@@ -10,15 +10,12 @@ import { RunIndex } from './run-index.js';
 import type { RuleKey } from './run-index.js';
 import { ruleKey } from './keys.js';
 
-/** HOT: can an index serve this packet, i.e. can the tcp/udp match of an indexed rule not hotdrop on it? */
+/**
+ * HOT: can an index serve this TCP/UDP packet: a first fragment whose fixed transport header is there, so
+ * that tcp_mt / udp_mt (xt_tcpudp.ts) decide on the ports alone and never hotdrop.
+ */
 export function safeL4(m: PacketMeta): boolean {
-  return m.fragOffset === 0 && m.l4Off >= 0 && l4Complete(m);
-}
-
-/** The fixed transport header (TCP 20 bytes / UDP 8 bytes) is within the captured frame. */
-function l4Complete(m: PacketMeta): boolean {
-  const need = m.ipProto === 6 ? 20 : 8;
-  return m.l4Off + need <= m.frameOff + m.caplen;
+  return m.fragOffset === 0 && m.l4Off >= 0 && m.l4Len >= (m.ipProto === 6 ? 20 : 8);
 }
 
 /** Indexed runs per chain (chain-relative rule ranges), runs of at least `minRun` rules. */

@@ -3,16 +3,20 @@
 // and conntrack -S with the kernel's, and says precisely where they disagree. Also runs `nfreplay replay`.
 
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseIpv4 } from '../../src/util/ipv4.js';
 import { readCapture } from './oracle-pcap.js';
 import { kernelTxFromAny, kernelTxFromInterface, oursTx, compareInterface, type TxPacket } from './oracle-packets.js';
 import { parseIptablesSave, compareCounters, parseConntrackStats, compareConntrackStats, CT_STAT_KEYS } from './oracle-counters.js';
-import { parseConntrackList, compareConntrack, type NatPortMapping } from './oracle-conntrack.js';
+import { parseConntrackList, compareConntrack, entryName, type CtEntry, type NatPortMapping } from './oracle-conntrack.js';
+import { be16, be32 } from '../../src/util/bytes.js';
+import { ipv4Str } from './oracle-fields.js';
 import { newReport, type AgreementReport } from './oracle-report.js';
 
-export { formatReport } from './oracle-report.js';
+import { formatReport } from './oracle-report.js';
+export { formatReport };
 export type { AgreementReport, AgreementFailure } from './oracle-report.js';
 
 /** What a scenario folder offers: the input to replay and where the kernel's TX comes from. */
@@ -90,6 +94,8 @@ export interface AgreementOptions {
    * capture contains). Returns the reason when it excludes the IP packet, else null.
    */
   exclude?: (ip: Uint8Array) => string | null;
+  /** Leaves conntrack entries out of the comparison on both sides. Returns the reason, else null. */
+  excludeConntrack?: (e: CtEntry) => string | null;
   /** conntrack -S statistics to compare (default CT_STAT_KEYS). */
   ctStatKeys?: readonly string[];
   /** Skip whole checks, with the reason recorded in the report's notes. */
@@ -117,7 +123,15 @@ export function compareWithKernel(dir: string, outDir: string, opt: AgreementOpt
     if (oCt === null) r.failures.push({ check: 'files', where: 'conntrack-L.txt', message: 'missing from the replay output' });
     else {
       const slack = timeoutSlack(dir, baseNs);
-      const c = compareConntrack(parseConntrackList(kCt, 'kernel conntrack-L.txt'), parseConntrackList(oCt, 'ours conntrack-L.txt'), { randomSnat, randomDnat, timeoutSlackS: slack });
+      const keep = (list: CtEntry[], who: string): CtEntry[] =>
+        list.filter((e) => {
+          const why = opt.excludeConntrack?.(e) ?? null;
+          if (why) r.notes.push(`${who}: conntrack entry ${entryName(e)} excluded: ${why}`);
+          return !why;
+        });
+      const kList = keep(parseConntrackList(kCt, 'kernel conntrack-L.txt'), 'kernel');
+      const oList = keep(parseConntrackList(oCt, 'ours conntrack-L.txt'), 'ours');
+      const c = compareConntrack(kList, oList, { randomSnat, randomDnat, timeoutSlackS: slack });
       r.failures.push(...c.failures);
       portMap = c.portMap;
       r.compared.conntrackEntries = c.matched;
@@ -229,4 +243,40 @@ export function runReplay(info: ScenarioInfo, outDir: string, extra: readonly st
   if (!fs.existsSync(CLI)) return { status: null, stdout: '', stderr: `${CLI} does not exist: run npm run build first`, command: `node ${args.join(' ')}` };
   const p = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 240_000 });
   return { status: p.status, stdout: p.stdout ?? '', stderr: (p.stderr ?? '') + (p.error ? String(p.error) : ''), command: `node ${args.join(' ')}` };
+}
+
+/**
+ * Flows a local process of the host started (ORIGINAL source is a host address). No capture holds their
+ * original-direction packets before the host's own NAT, so no replay can produce them: these options leave
+ * their packets (as sent, i.e. the inverted REPLY tuple) and their conntrack entries out of the comparison.
+ * Empty options when the kernel's table has no such flow.
+ */
+export function localOriginExclusions(dir: string): Pick<AgreementOptions, 'exclude' | 'excludeConntrack'> {
+  const info = scenarioInfo(dir);
+  const text = read(path.join(dir, 'conntrack-L.txt'));
+  if (text === null) return {};
+  const local = parseConntrackList(text).filter((e) => info.localAddrs.has(parseIpv4(e.orig.src)));
+  if (local.length === 0) return {};
+  const why = 'a flow a local process started (its packets before the host NAT are in no capture)';
+  const sent = new Set(local.map((e) => `${e.l4num} ${e.reply.dst}:${e.reply.dport} > ${e.reply.src}:${e.reply.sport}`));
+  const names = new Set(local.map((e) => entryName(e)));
+  return {
+    exclude: (ip) => {
+      if (ip.length < 24 || be16(ip, 6) & 0x1fff) return null;
+      const l4 = (ip[0]! & 15) * 4;
+      const k = `${ip[9]} ${ipv4Str(be32(ip, 12))}:${be16(ip, l4)} > ${ipv4Str(be32(ip, 16))}:${be16(ip, l4 + 2)}`;
+      return sent.has(k) ? why : null;
+    },
+    excludeConntrack: (e) => (names.has(entryName(e)) ? why : null),
+  };
+}
+
+/** Replay a scenario into a fresh temporary directory and compare; `text` is the report to print on failure. */
+export function replayAndCompare(dir: string, opt: AgreementOptions = {}, extraArgs: readonly string[] = []): { run: ReplayRun; report: AgreementReport | null; text: string; outDir: string } {
+  const info = scenarioInfo(dir);
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), `nfreplay-${info.name}-`));
+  const run = runReplay(info, outDir, extraArgs);
+  if (run.status !== 0) return { run, report: null, outDir, text: `${run.command}\nexit status ${run.status}\n${run.stderr.slice(0, 4000)}` };
+  const report = compareWithKernel(dir, outDir, opt);
+  return { run, report, outDir, text: `${run.command}\n${formatReport(report)}` };
 }

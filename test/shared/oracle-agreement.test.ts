@@ -1,0 +1,103 @@
+// Kernel agreement on the shared oracle recordings: every scenario is replayed with `nfreplay replay` (from
+// host-any.pcap; 08 from host-multi.pcapng) and compared with what the real kernel did, by the harness in
+// test/helpers/oracle.ts. Each scenario also runs the harness on the kernel's own output first, so a failure
+// of the replay comparison is never a harness artefact. Needs a built CLI (npm run build).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describeShared, ORACLE_DIR } from '../helpers/shared.js';
+import { compareWithKernel, formatReport, localOriginExclusions, replayAndCompare, scenarioInfo, type AgreementOptions } from '../helpers/oracle.js';
+import { mirrorKernelOutput } from '../helpers/oracle-mirror.js';
+import { parseConntrackStats, parseIptablesSave } from '../helpers/oracle-counters.js';
+import { parseConntrackList } from '../helpers/oracle-conntrack.js';
+import { readCapture } from '../helpers/oracle-pcap.js';
+
+/** What a scenario cannot be compared on, and why. */
+function optionsFor(dir: string): AgreementOptions {
+  const name = path.basename(dir);
+  if (name === '09-hairpin-userland-proxy-off') {
+    // Step 4 is a TCP client *inside or-host* (nat OUTPUT DNAT): its packets leave docker0 already NATed and
+    // appear in no capture before that, so they cannot be replayed; they also move the OUTPUT/POSTROUTING/
+    // INPUT counters and conntrack -S, so those two checks cannot be made for this scenario.
+    const reason = 'step 4 is a local process (nat OUTPUT), whose packets no capture holds before NAT';
+    return { ...localOriginExclusions(dir), skip: { counters: reason, 'conntrack-stats': reason } };
+  }
+  return {};
+}
+
+describeShared('kernel agreement: shared oracle recordings', () => {
+  const caps = path.join(ORACLE_DIR, 'captures');
+  const all = fs.readdirSync(caps).filter((d) => /^\d\d-/.test(d)).sort();
+  const replayable = all.filter((d) => !d.startsWith('07-'));
+
+  it('finds the recorded scenarios (01-09, three 05 variants)', () => {
+    expect(replayable).toEqual([
+      '01-tcp-egress-masq', '02-dnat-published-port', '03-container-to-container-same-bridge', '04-cross-bridge-isolation',
+      '05-same-sport-masq-default', '05-same-sport-masq-random', '05-same-sport-masq-random-fully', '06-icmp-ping-out',
+      '08-tcpmss-forward-setmss-pcapng', '09-hairpin-userland-proxy-off',
+    ]);
+  });
+
+  for (const sc of replayable) {
+    const dir = path.join(caps, sc);
+    describe(sc, () => {
+      it('harness: the kernel recording, as replay output, agrees with itself', () => {
+        const out = fs.mkdtempSync(path.join(os.tmpdir(), `oracle-self-${sc}-`));
+        mirrorKernelOutput(dir, out);
+        const r = compareWithKernel(dir, out, optionsFor(dir));
+        expect(r.failures, formatReport(r)).toEqual([]);
+        expect(r.compared.packets).toBeGreaterThan(0);
+      });
+
+      it('nfreplay replay agrees with the kernel', () => {
+        const info = scenarioInfo(dir);
+        expect(info.input.length, `${sc}: no replayable capture`).toBe(1);
+        const res = replayAndCompare(dir, optionsFor(dir));
+        expect(res.run.status, res.text).toBe(0);
+        expect(res.report!.failures, res.text).toEqual([]);
+        expect(res.report!.compared.packets, res.text).toBeGreaterThan(0);
+      });
+    });
+  }
+
+  describe('07-snat-race', () => {
+    // 07 has NO host-any capture: each run kept only the first 200 packets leaving eth0 and the state dumps
+    // (the 20000-packet race itself was not captured). Nothing can be replayed, so no replay comparison is
+    // possible here (nfreplay race is measured against summary.json by its own suite). What can be covered:
+    // the harness reads every run's dumps, and they are consistent with the recorded summary.
+    const runs = fs.readdirSync(path.join(caps, '07-snat-race')).filter((d) => fs.existsSync(path.join(caps, '07-snat-race', d, 'summary.json'))).sort();
+
+    it('has seven runs and no replayable capture', () => {
+      expect(runs).toHaveLength(7);
+      for (const r of runs) {
+        const d = path.join(caps, '07-snat-race', r);
+        expect(fs.existsSync(path.join(d, 'host-any.pcap')) || fs.existsSync(path.join(d, 'host-multi.pcapng'))).toBe(false);
+      }
+    });
+
+    for (const run of runs) {
+      it(`${run}: the harness parsers read its dumps, consistent with summary.json`, () => {
+        const d = path.join(caps, '07-snat-race', run);
+        const summary = JSON.parse(fs.readFileSync(path.join(d, 'summary.json'), 'utf8')) as { packets_lost: number; packets_sent: number; conntrack_S_delta: Record<string, number> };
+        const before = parseConntrackStats(fs.readFileSync(path.join(d, 'conntrack-S-before.txt'), 'utf8'));
+        const after = parseConntrackStats(fs.readFileSync(path.join(d, 'conntrack-S-after.txt'), 'utf8'));
+        for (const k of ['insert_failed', 'drop', 'clash_resolve', 'found'])
+          expect((after.get(k) ?? 0) - (before.get(k) ?? 0), k).toBe(summary.conntrack_S_delta[k]);
+        // every lost packet is one insert_failed (README: "each lost packet was exactly one insert_failed")
+        expect((after.get('insert_failed') ?? 0) - (before.get('insert_failed') ?? 0)).toBe(summary.packets_lost);
+        const ipt = parseIptablesSave(fs.readFileSync(path.join(d, 'iptables-save-c.txt'), 'utf8'));
+        const masq = ipt.get('nat')!.chains.get('POSTROUTING')!.rules.find((x) => x.text.includes('-s 172.17.0.0/16 ! -o docker0 -j MASQUERADE'))!;
+        // nat POSTROUTING sees a packet only while its conntrack entry is unconfirmed: every packet of the two
+        // senders when their tuples differ (2ctr); with identical tuples (sametuple) the first sender's 10000
+        // plus the second sender's packets that lost the race (clash_resolve or insert_failed). Plus the two
+        // warm-up pings (c1 and c2 -> ext) that record.sh sends after loading the rules.
+        const dS = (k: string): number => (after.get(k) ?? 0) - (before.get(k) ?? 0);
+        const unconfirmed = run.includes('sametuple') ? summary.packets_sent / 2 + dS('clash_resolve') + dS('insert_failed') : summary.packets_sent;
+        expect(masq.packets).toBe(unconfirmed + 2);
+        expect(parseConntrackList(fs.readFileSync(path.join(d, 'conntrack-L-head100.txt'), 'utf8')).length).toBe(100);
+        expect(readCapture(path.join(d, 'host-eth0.pcap'))).toHaveLength(200);
+      });
+    }
+  });
+});

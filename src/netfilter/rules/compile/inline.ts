@@ -1,9 +1,12 @@
 // Matches the compiler writes inline instead of calling module.match(): each returns a JavaScript
-// expression over `skb` / `m` (skb.meta) equal to the module's own match() for every packet, and whether it
-// can set hotdrop. Anything not listed here is called through the module.
+// expression over `skb` / `m` (skb.meta) / `menv` (env.match) equal to the module's own match() for every
+// packet — same tests in the same order, same hotdrop — and whether it can set hotdrop. Anything not listed
+// here (or a form not handled, e.g. tcp --tcp-option) is called through the module.
 
 import type { TableLayout } from '../engine-layout.js';
 import type { Emitter } from './emit.js';
+import type { TcpData, UdpData } from '../match/xt_tcpudp.js';
+import { TcpInv, tcpMatch, udpMatch } from '../match/xt_tcpudp.js';
 
 /** An inlined match: `expr` is true exactly when the module's match() would return true. */
 export interface InlineMatch {
@@ -12,14 +15,45 @@ export interface InlineMatch {
   mayHotdrop: boolean;
 }
 
+/** Port range test of tcp_mt/udp_mt: in range XOR inverted; '' when it always passes. */
+function portTest(field: string, lo: number, hi: number, inv: boolean, E: Emitter): string {
+  if (lo === 0 && hi === 0xffff && !inv) return '';
+  const inRange = lo === hi ? `m.${field} === ${E.int(lo)}` : `(m.${field} >= ${E.int(lo)} && m.${field} <= ${E.int(hi)})`;
+  if (!inv) return inRange;
+  return lo === hi ? `m.${field} !== ${E.int(lo)}` : `!(m.${field} >= ${E.int(lo)} && m.${field} <= ${E.int(hi)})`;
+}
+
+/** xt_tcpudp.ts tcpMatch.match / udpMatch.match as an expression. */
+function tcpudp(tcp: boolean, d: TcpData | UdpData, E: Emitter): InlineMatch | null {
+  if (tcp && (d as TcpData).option !== 0) return null;
+  const tests: string[] = [];
+  const sp = portTest('sport', d.sptLo, d.sptHi, (d.inv & TcpInv.SRCPT) !== 0, E);
+  if (sp !== '') tests.push(sp);
+  const dp = portTest('dport', d.dptLo, d.dptHi, (d.inv & TcpInv.DSTPT) !== 0, E);
+  if (dp !== '') tests.push(dp);
+  if (tcp) {
+    const t = d as TcpData;
+    const inv = (t.inv & TcpInv.FLAGS) !== 0;
+    if (t.flgMask !== 0 || t.flgCmp !== 0 || inv) {
+      tests.push(`(m.tcpFlags & ${E.int(t.flgMask)}) ${inv ? '!==' : '==='} ${E.int(t.flgCmp)}`);
+    }
+  }
+  const pass = tests.length === 0 ? 'true' : tests.join(' && ');
+  // fragments never match (a TCP fragment at offset 8 bytes is hot-dropped); an unreadable header hotdrops
+  const frag = tcp ? `(m.fragOffset === 8 ? (menv.hotdrop = 1, false) : false)` : 'false';
+  const hlen = tcp ? 20 : 8;
+  return {
+    expr: `(m.fragOffset !== 0 ? ${frag} : (m.l4Off < 0 || m.l4Len < ${hlen}) ? (menv.hotdrop = 1, false) : (${pass}))`,
+    mayHotdrop: true,
+  };
+}
+
 /** Inline form of match `j` of layout `L` (flat match index), or null to call the module. */
 export function inlineMatch(L: TableLayout, j: number, E: Emitter): InlineMatch | null {
-  void E;
-  const name = L.matchModule[j]!.name;
-  switch (name) {
-    case 'comment':
-      return { expr: 'true', mayHotdrop: false };
-    default:
-      return null;
-  }
+  // inlined by module identity: the expressions mirror these very implementations
+  const mod = L.matchModule[j]!;
+  if (mod === tcpMatch) return tcpudp(true, L.matchData[j] as TcpData, E);
+  if (mod === udpMatch) return tcpudp(false, L.matchData[j] as UdpData, E);
+  if (mod.name === 'comment') return { expr: 'true', mayHotdrop: false };
+  return null;
 }

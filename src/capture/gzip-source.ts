@@ -51,7 +51,11 @@ export class GzipSource implements ByteSource {
   private problem: SourceEndProblem | null = null;
   private ended = false;
 
-  /** Takes ownership of `fd`: the worker reads and closes it. */
+  /**
+   * Start inflating the file open on `fd`, which the worker takes over: from here on only the worker
+   * reads and closes it (re-opening by path would not work for pipes). `prefix` holds bytes already taken
+   * from a pipe.
+   */
   constructor(path: string, fd: number, size: number, seekable: boolean, prefix: Uint8Array | null, ringSize = RING_SIZE) {
     this.path = path;
     this.size = size;
@@ -64,6 +68,8 @@ export class GzipSource implements ByteSource {
     this.worker = new Worker(GZIP_WORKER_SOURCE, {
       eval: true,
       workerData: { sab, fd, seekable, ringSize, prefix: prefix === null ? null : Uint8Array.from(prefix) },
+      // the descriptor was opened by this thread and is closed by the worker: no per-thread fd tracking
+      trackUnmanagedFds: false,
       // the worker needs a few MiB; a limit turns a runaway into a worker exit instead of a process abort
       resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
     });

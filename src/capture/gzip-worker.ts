@@ -35,7 +35,7 @@ export const GZIP_WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const zlib = require('node:zlib');
-const { sab, fd, seekable, ringSize, prefix } = workerData;
+const { sab, fd: ownedFd, seekable, ringSize, prefix } = workerData;
 const ctl = new Int32Array(sab, ${CTL_OFFSET}, 16);
 const consumedOut = new Float64Array(sab, ${CONSUMED_OFFSET}, 1);
 const msg = new Uint8Array(sab, ${MSG_OFFSET}, ${MSG_MAX});
@@ -44,11 +44,15 @@ const COUNT = ${Slot.COUNT}, STATE = ${Slot.STATE}, CLOSE = ${Slot.CLOSE}, ERRKI
 let head = 0;
 let pos = prefix ? prefix.length : 0;
 let done = false;
+let fd = ownedFd;
 
 function finish(kind, text) {
   if (done) return;
   done = true;
-  try { fs.closeSync(fd); } catch (e) { /* already closed */ }
+  if (fd >= 0) {
+    try { fs.closeSync(fd); } catch (e) { /* nothing left to release */ }
+    fd = -1;
+  }
   if (kind !== 0) {
     const b = Buffer.from(String(text), 'utf8').subarray(0, ${MSG_MAX});
     msg.set(b);

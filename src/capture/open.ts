@@ -52,8 +52,9 @@ export function openSourceReader(source: ByteSource, ctx: ReadContext, fileIndex
   try {
     const chunk = new ChunkBuffer(source, chunkSize);
     if (!chunk.fill(4)) {
+      // a gzip stream that ends or breaks before 4 bytes: its problem is the cause
       const problem = source.endProblem();
-      if (problem !== null && problem.code !== CaptureErrorCode.GZIP_TRUNCATED) throw captureError(problem.code, problem.message, source.path, 0, -1);
+      if (problem !== null) throw captureError(problem.code, problem.message, source.path, 0, -1);
       if (chunk.available() === 0) {
         throw captureError(CaptureErrorCode.EMPTY, source.gzip ? 'the gzip stream holds no data' : 'the file is empty (0 bytes)', source.path, 0, -1);
       }

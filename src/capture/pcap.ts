@@ -57,15 +57,7 @@ export class PcapReader extends FileReader {
   constructor(chunk: ChunkBuffer, ctx: ReadContext, fileIndex: number) {
     super(chunk, ctx, fileIndex);
     if (!chunk.fill(FILE_HEADER)) {
-      const problem = chunk.source.endProblem();
-      if (problem !== null && problem.code === CaptureErrorCode.GZIP_CORRUPT) throw captureError(problem.code, problem.message, this.path, 0, -1);
-      throw captureError(
-        CaptureErrorCode.PCAP_TRUNCATED_HEADER,
-        `pcap file header needs ${FILE_HEADER} bytes, the file has ${chunk.available()}`,
-        this.path,
-        0,
-        -1,
-      );
+      throw this.headerError(CaptureErrorCode.PCAP_TRUNCATED_HEADER, `pcap file header needs ${FILE_HEADER} bytes, the file has ${chunk.available()}`);
     }
     const b = chunk.buf;
     const p = chunk.pos;

@@ -48,13 +48,16 @@ export class PcapngReader extends FileReader {
   /** Inside a section of an unsupported version: its blocks are skipped. */
   private skipping = false;
   private readonly opt = new OptionCursor();
+  /** While opening: stop in front of the first packet block instead of reading it. */
+  private priming = true;
 
   /** Reads the first Section Header Block; the chunk must be at the start of the file. */
   constructor(chunk: ChunkBuffer, ctx: ReadContext, fileIndex: number) {
     super(chunk, ctx, fileIndex);
-    if (!this.readShb(true)) {
-      throw captureError(CaptureErrorCode.PCAPNG_TRUNCATED_HEADER, 'the section header block is incomplete', this.path, 0, -1);
-    }
+    if (!this.readShb(true)) throw this.headerError(CaptureErrorCode.PCAPNG_TRUNCATED_HEADER, 'the section header block is incomplete');
+    // describe the interfaces that precede the first packet now, so that interface ids follow file order
+    this.next();
+    this.priming = false;
   }
 
   /** Next packet, or null at the end. HOT. */
@@ -71,6 +74,7 @@ export class PcapngReader extends FileReader {
         if (!this.readShb(false)) return this.endOfData(MinBlockLength.SHB, 'section header block');
         continue;
       }
+      if (this.priming && (type === BlockType.EPB || type === BlockType.SPB || type === BlockType.PB)) return null;
       const len = rd32(b, p + 4, le);
       if (len < 12 || (len & 3) !== 0) throw this.lengthError(`block length ${len} is not a multiple of 4 of at least 12`, c.base + p);
       if (len > MAX_BLOCK) {

@@ -87,6 +87,13 @@ export abstract class FileReader implements CaptureCursor {
     this.chunk.source.close();
   }
 
+  /** The file header is incomplete: the gzip stream's problem when there is one (its cause), else `code`. */
+  protected headerError(code: string, message: string): Error {
+    const problem = this.chunk.source.endProblem();
+    if (problem !== null) return captureError(problem.code, problem.message, this.path, this.chunk.offset(), -1);
+    return captureError(code, message, this.path, 0, -1);
+  }
+
   protected warn(code: string, message: string, offset: number, record: number): void {
     this.ctx.warnings.add(code, message, this.path, offset, record);
   }

@@ -132,7 +132,7 @@ export function openSource(path: string): ByteSource {
   }
   const prefix = seekable ? null : head.subarray(0, got);
   if (got === 2 && head[0] === 0x1f && head[1] === 0x8b) {
-    // the gzip worker takes over the descriptor (it alone reads and closes it)
+    // the gzip worker takes the descriptor over: it alone reads and closes it
     return new GzipSource(path, fd, seekable ? st.size : 0, seekable, prefix);
   }
   return new FileSource(path, fd, seekable ? st.size : 0, seekable, prefix);

@@ -20,6 +20,7 @@ export class WriteBuffer {
 
   /** Make room for `n` bytes at pos (flushing, or growing for one oversized record). */
   ensure(n: number): void {
+    if (this.closed) throw new Error(`write after close: ${this.out.target}`);
     if (this.buf.length - this.pos >= n) return;
     this.flush();
     if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n);

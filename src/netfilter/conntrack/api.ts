@@ -225,6 +225,15 @@ export interface ConntrackApi {
   bySourceFirst(src: number, sport: number, proto: number, viewer: Viewer): number;
   /** Next entry after `ct` with the same key (NONE at the end). */
   bySourceNext(ct: number, src: number, sport: number, proto: number, viewer: Viewer): number;
+  /**
+   * nf_conntrack_find_get: the live entry holding `tuple` in either direction that `viewer` can see, as
+   * `ct * 2 + dir` (dir 0 ORIGINAL, 1 REPLY), or -1. Counts nothing (nf_nat_used_tuple_new).
+   */
+  findHash(tuple: Tuple, viewer: Viewer): number;
+  /** ct->proto.tcp.seen[0].td_end as the viewer sees it, unsigned 32-bit (nf_nat_used_tuple_harder). */
+  tcpOrigTdEnd(ct: number, viewer: Viewer): number;
+  /** nf_ct_kill by `writer`: true when this call deleted the entry (false if it was already dying). */
+  kill(ct: number, writer: Viewer): boolean;
 
   // --- statistics and dumps -------------------------------------------------------------------------
   /** One `conntrack -S` counter of one CPU. */

@@ -11,7 +11,43 @@ import { compareWithKernel, formatReport, localOriginExclusions, replayAndCompar
 import { mirrorKernelOutput } from '../helpers/oracle-mirror.js';
 import { parseConntrackStats, parseIptablesSave } from '../helpers/oracle-counters.js';
 import { parseConntrackList } from '../helpers/oracle-conntrack.js';
-import { readCapture } from '../helpers/oracle-pcap.js';
+import { readCapture, writeCapture, LINK_ETHERNET } from '../helpers/oracle-pcap.js';
+import { be16, be32, putBe16 } from '../../src/util/bytes.js';
+import { l4Checksum, pseudoHeaderSum } from '../../src/wire/checksum.js';
+import { ipv4Str } from '../helpers/oracle-fields.js';
+
+/**
+ * Give every source-NATed TCP/UDP flow of a mirrored recording a port of our own (as a replay with its own
+ * random draws would): in conntrack-L.txt and in every packet of tx/, checksums recomputed. `pick` chooses
+ * the new port for the i-th flow.
+ */
+function remapSnatPorts(out: string, pick: (i: number) => number): number {
+  const ctPath = path.join(out, 'conntrack-L.txt');
+  const flows = parseConntrackList(fs.readFileSync(ctPath, 'utf8')).filter((e) => e.orig.sport >= 0 && e.reply.dst !== e.orig.src);
+  const map = flows.map((e, i) => ({ addr: e.reply.dst, port: e.reply.dport, peer: e.reply.src, peerPort: e.reply.sport, to: pick(i) }));
+  const lines = fs.readFileSync(ctPath, 'utf8').split('\n');
+  flows.forEach((e, i) => (lines[e.line - 1] = lines[e.line - 1]!.replace(`dport=${e.reply.dport} packets=${e.reply.packets}`, `dport=${map[i]!.to} packets=${e.reply.packets}`)));
+  fs.writeFileSync(ctPath, lines.join('\n'));
+  for (const name of fs.readdirSync(path.join(out, 'tx'))) {
+    const p = path.join(out, 'tx', name);
+    const frames = readCapture(p).map((f) => ({ tsNs: f.tsNs, data: f.data.slice() }));
+    for (const f of frames) {
+      const ip = f.data.subarray(14);
+      const proto = ip[9]!;
+      if ((proto !== 6 && proto !== 17) || be16(ip, 6) & 0x3fff) continue;
+      for (const m of map) {
+        if (ipv4Str(be32(ip, 12)) === m.addr && be16(ip, 20) === m.port && ipv4Str(be32(ip, 16)) === m.peer && be16(ip, 22) === m.peerPort) {
+          putBe16(ip, 20, m.to);
+          const at = proto === 6 ? 16 : 6;
+          const c = l4Checksum(ip, 20, ip.length - 20, at, pseudoHeaderSum(be32(ip, 12), be32(ip, 16), proto, ip.length - 20));
+          putBe16(ip, 20 + at, proto === 17 && c === 0 ? 0xffff : c);
+        }
+      }
+    }
+    writeCapture(p, LINK_ETHERNET, frames);
+  }
+  return flows.length;
+}
 
 /** What a scenario cannot be compared on, and why. */
 function optionsFor(dir: string): AgreementOptions {
@@ -60,6 +96,23 @@ describeShared('kernel agreement: shared oracle recordings', () => {
       });
     });
   }
+
+  describe('harness on real random ports (05-same-sport-masq-random-fully)', () => {
+    const dir = path.join(caps, '05-same-sport-masq-random-fully');
+    it('our own port draws, mapped per flow onto the kernel ones, pass; a reused port fails', () => {
+      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'oracle-random-'));
+      mirrorKernelOutput(dir, out);
+      const n = remapSnatPorts(out, (i) => 50000 + i);
+      const r = compareWithKernel(dir, out);
+      expect(r.failures, formatReport(r)).toEqual([]);
+      expect([n, r.compared.natPorts]).toEqual([7, 7]);
+      const bad = fs.mkdtempSync(path.join(os.tmpdir(), 'oracle-random-'));
+      mirrorKernelOutput(dir, bad);
+      remapSnatPorts(bad, (i) => (i < 3 ? 50000 : 50001 + i)); // the first three UDP flows share one port
+      const msgs = compareWithKernel(dir, bad).failures.map((f) => f.message);
+      expect(msgs.some((m) => /^ours has the same REPLY tuple \(198\.51\.100\.10:9999 > 198\.51\.100\.1:50000\)/.test(m)), msgs.join('\n')).toBe(true);
+    });
+  });
 
   describe('07-snat-race', () => {
     // 07 has NO host-any capture: each run kept only the first 200 packets leaving eth0 and the state dumps

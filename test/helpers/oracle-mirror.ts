@@ -4,8 +4,8 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { scenarioInfo } from './oracle.js';
-import { kernelTxFromAny, kernelTxFromInterface, type TxPacket } from './oracle-packets.js';
+import { kernelTxOf, scenarioInfo } from './oracle.js';
+import type { TxPacket } from './oracle-packets.js';
 import { parseConntrackStats } from './oracle-counters.js';
 import { writeCapture, LINK_ETHERNET } from './oracle-pcap.js';
 
@@ -15,15 +15,6 @@ export function ethernetOf(ip: Uint8Array): Uint8Array {
   f[12] = 0x08;
   f.set(ip, 14);
   return f;
-}
-
-/** The kernel's TX per interface, as the harness reads it for this scenario. */
-export function kernelTx(dir: string): Map<string, TxPacket[]> {
-  const info = scenarioInfo(dir);
-  if (info.kernelTx === 'any') return kernelTxFromAny(info.input[0]!, info.ifNames);
-  const out = new Map<string, TxPacket[]>();
-  for (const c of info.interfaceCaptures) out.set(c.iface, kernelTxFromInterface(c.file, c.iface, c));
-  return out;
 }
 
 /** Write per-interface TX lists as tx/<iface>.pcap. */
@@ -37,7 +28,7 @@ export function writeTx(outDir: string, tx: ReadonlyMap<string, readonly TxPacke
 /** Make `outDir` hold the kernel's own results for scenario `dir`, in replay output form. */
 export function mirrorKernelOutput(dir: string, outDir: string): void {
   fs.mkdirSync(outDir, { recursive: true });
-  writeTx(outDir, kernelTx(dir));
+  writeTx(outDir, kernelTxOf(scenarioInfo(dir)));
   for (const f of ['iptables-save-c.txt', 'conntrack-L.txt']) {
     const p = path.join(dir, f);
     if (fs.existsSync(p)) fs.copyFileSync(p, path.join(outDir, f));

@@ -53,7 +53,7 @@ export function kernelTxFromAny(file: string, ifNames: ReadonlyMap<number, strin
  * from its own MAC is TX).
  */
 export function kernelTxFromInterface(file: string, iface: string, dir: { peerMac?: string; ownMac?: string }): TxPacket[] {
-  const out = new Map<string, TxPacket[]>();
+  const out: TxPacket[] = [];
   for (const f of readCapture(file)) {
     if (f.linkType !== LINK_ETHERNET || f.data.length < 14) continue;
     const mac = (o: number): string => Array.from(f.data.subarray(o, o + 6), (b) => b.toString(16).padStart(2, '0')).join(':');
@@ -61,9 +61,9 @@ export function kernelTxFromInterface(file: string, iface: string, dir: { peerMa
     const src = mac(6);
     const tx = dir.peerMac ? !(src === dir.peerMac && dst !== dir.peerMac) : src === dir.ownMac;
     const ip = tx ? ipOf(f) : null;
-    if (ip) push(out, iface, f.tsNs, ip, `${path.basename(file)}#${f.index + 1}`);
+    if (ip) out.push({ iface, index: out.length, tsNs: f.tsNs, ip, origin: `${path.basename(file)}#${f.index + 1}` });
   }
-  return out.get(iface) ?? [];
+  return out;
 }
 
 /** Our TX: every tx/<iface>.pcap (or .pcapng) in a replay output directory. */

@@ -177,17 +177,22 @@ function timeoutSlack(dir: string, baseNs: bigint): number {
   return Math.max(1, Math.ceil(Number(dumpNs - last) / 1e9) + 1);
 }
 
+/** The IPv4 packets the kernel sent, per interface, from whichever capture the scenario has. */
+export function kernelTxOf(info: ScenarioInfo): Map<string, TxPacket[]> {
+  if (info.kernelTx === 'any') return kernelTxFromAny(info.input[0]!, info.ifNames);
+  const out = new Map<string, TxPacket[]>();
+  for (const c of info.interfaceCaptures) out.set(c.iface, kernelTxFromInterface(c.file, c.iface, c));
+  return out;
+}
+
 function compareAllTx(info: ScenarioInfo, outDir: string, opt: AgreementOptions, portMap: NatPortMapping[], baseNs: bigint, r: AgreementReport): void {
-  let kernel: Map<string, TxPacket[]>;
-  if (info.kernelTx === 'any') kernel = kernelTxFromAny(info.input[0]!, info.ifNames);
-  else if (info.kernelTx === 'interfaces') {
-    kernel = new Map();
-    for (const c of info.interfaceCaptures) kernel.set(c.iface, kernelTxFromInterface(c.file, c.iface, c));
-    r.notes.push(`kernel TX from per-interface captures (${info.interfaceCaptures.map((c) => c.iface).join(', ')}), direction by MAC; other interfaces were not captured and are not compared`);
-  } else {
+  if (info.kernelTx === 'none') {
     r.notes.push('TX packets not compared: the recording has no host-any.pcap or host-multi.pcapng');
     return;
   }
+  if (info.kernelTx === 'interfaces')
+    r.notes.push(`kernel TX from per-interface captures (${info.interfaceCaptures.map((c) => c.iface).join(', ')}), direction by MAC; other interfaces were not captured and are not compared`);
+  let kernel = kernelTxOf(info);
   let ours = oursTx(outDir);
   if (!fs.existsSync(path.join(outDir, 'tx'))) r.failures.push({ check: 'files', where: 'tx/', message: 'missing from the replay output' });
   if (opt.exclude) {

@@ -264,7 +264,8 @@ export function localOriginExclusions(dir: string): Pick<AgreementOptions, 'excl
   if (local.length === 0) return {};
   const why = 'a flow a local process started (its packets before the host NAT are in no capture)';
   const sent = new Set(local.map((e) => `${e.l4num} ${e.reply.dst}:${e.reply.dport} > ${e.reply.src}:${e.reply.sport}`));
-  const names = new Set(local.map((e) => entryName(e)));
+  // ours may hold the same flow seen from its reply packets (e.g. a loose TCP pickup): exclude that view too
+  const names = new Set(local.flatMap((e) => [entryName(e), `${e.l4} ${e.reply.src}:${e.reply.sport} > ${e.reply.dst}:${e.reply.dport}`]));
   return {
     exclude: (ip) => {
       if (ip.length < 24 || be16(ip, 6) & 0x1fff) return null;

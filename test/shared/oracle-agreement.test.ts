@@ -114,6 +114,16 @@ describeShared('kernel agreement: shared oracle recordings', () => {
     });
   });
 
+  it('09: the local process flow is excluded as the kernel saw it and as a replay may see it (from its replies)', () => {
+    const o = localOriginExclusions(path.join(caps, '09-hairpin-userland-proxy-off'));
+    const kernelView = parseConntrackList(fs.readFileSync(path.join(caps, '09-hairpin-userland-proxy-off', 'conntrack-L.txt'), 'utf8'));
+    expect(kernelView.filter((e) => o.excludeConntrack!(e)).map((e) => e.orig.src)).toEqual(['198.51.100.1']);
+    const k = kernelView.find((e) => o.excludeConntrack!(e))!;
+    const [pickup] = parseConntrackList(`ipv4 2 tcp 6 299 ESTABLISHED src=${k.reply.src} dst=${k.reply.dst} sport=${k.reply.sport} dport=${k.reply.dport} packets=1 bytes=52 [UNREPLIED] src=${k.reply.dst} dst=${k.reply.src} sport=${k.reply.dport} dport=${k.reply.sport} packets=0 bytes=0 mark=0 use=1`);
+    expect(o.excludeConntrack!(pickup!)).toMatch(/local process/);
+    expect(localOriginExclusions(path.join(caps, '02-dnat-published-port'))).toEqual({});
+  });
+
   describe('07-snat-race', () => {
     // 07 has NO host-any capture: each run kept only the first 200 packets leaving eth0 and the state dumps
     // (the 20000-packet race itself was not captured). Nothing can be replayed, so no replay comparison is

@@ -32,6 +32,13 @@ export class ManipResult {
   /** 1 when a port / ICMP id was rewritten (key field of the manipulated side), with its new value. */
   keySet = 0;
   key = 0;
+  /**
+   * Changes the kernel makes to 16-bit words that were not captured, as two partial one's-complement sums
+   * (old words, new words): an enclosing checksum (the ICMP message of an error) must still account for
+   * them. Only the L4 checksum field can be lost while the bytes before it were captured.
+   */
+  lostOld = 0;
+  lostNew = 0;
 }
 
 /**
@@ -42,6 +49,11 @@ export class ManipResult {
  */
 export class Ipv4Manip {
   readonly res = new ManipResult();
+  /**
+   * The value the manipulated port / ICMP id had, as the entry's tuples say, for when the capture ends
+   * before it (-1 = unknown). Only used to keep an enclosing checksum right; set by the caller per call.
+   */
+  guessKey = -1;
 
   /**
    * nf_nat_ipv4_manip_pkt(skb, iphdroff, target, maniptype): rewrite the source (SRC) or destination (DST)
@@ -52,6 +64,8 @@ export class Ipv4Manip {
     const r = this.res;
     r.l4CsumSet = 0;
     r.keySet = 0;
+    r.lostOld = 0;
+    r.lostNew = 0;
     if (iph + 20 > end || iph + 20 > capEnd) return false;
     const hdroff = iph + (b[iph]! & 0x0f) * 4;
     const addrOff = manip === Manip.SRC ? iph + 12 : iph + 16;
@@ -120,9 +134,18 @@ export class Ipv4Manip {
     if (portOff + 2 <= capEnd) putBe16(b, portOff, newPort);
     r.keySet = 1;
     r.key = newPort;
-    if (hdrsize < full) return true;
+    if (hdrsize < full) {
+      if (portOff + 2 > capEnd && this.guessKey >= 0) {
+        r.lostOld += this.guessKey;
+        r.lostNew += newPort;
+      }
+      return true;
+    }
     const co = hdroff + csumAt;
-    if (co + 2 > capEnd) return true;
+    if (co + 2 > capEnd) {
+      this.lostCsum(oldAddr, newAddr, oldPort, newPort, portOff + 2 <= capEnd);
+      return true;
+    }
     let c = csumReplace4(be16(b, co), oldAddr, newAddr); // pseudo-header address
     c = csumReplace4(c, oldPort, newPort); // inet_proto_csum_replace2 widens to 32 bits
     putBe16(b, co, c);
@@ -160,11 +183,30 @@ export class Ipv4Manip {
         r.l4CsumSet = 1;
         r.l4Csum = c;
       }
+    } else {
+      // the checksum was not captured: assume it is in use (UDP "no checksum" is rare on the wire)
+      this.lostCsum(oldAddr, newAddr, oldPort, newPort, portOff + 2 <= capEnd);
     }
     if (portOff + 2 <= capEnd) putBe16(b, portOff, newPort);
     r.keySet = 1;
     r.key = newPort;
     return true;
+  }
+
+  /**
+   * Record the change of an uncaptured L4 checksum field: it moves by -(delta of the pseudo-header address
+   * + delta of the port). When the port word was not captured either, its own change cancels the port
+   * part, leaving -(address delta).
+   */
+  private lostCsum(oldAddr: number, newAddr: number, oldPort: number, newPort: number, portCaptured: boolean): void {
+    const r = this.res;
+    // field_new - field_old = (oldAddr + oldPort) - (newAddr + newPort)
+    r.lostOld += (newAddr >>> 16) + (newAddr & 0xffff);
+    r.lostNew += (oldAddr >>> 16) + (oldAddr & 0xffff);
+    if (portCaptured) {
+      r.lostOld += newPort;
+      r.lostNew += oldPort;
+    }
   }
 
   /** sctp_manip_pkt: ports, then the CRC32c recomputed over the whole packet when the header is complete. */
@@ -191,17 +233,26 @@ export class Ipv4Manip {
   /** icmp_manip_pkt: echo-style messages get the target's id (kept in the source half of the tuple). */
   private icmp(b: Uint8Array, hdroff: number, end: number, capEnd: number, target: Tuple): boolean {
     if (hdroff + 8 > end) return false;
-    if (hdroff + 8 > capEnd) return true;
+    // type not captured: an id change and its checksum change would both be lost, and they cancel
+    if (hdroff + 1 > capEnd) return true;
     if (!icmpHasId(b[hdroff]!)) return true;
     const newId = target.sport;
-    const c = csumReplace4(be16(b, hdroff + 2), be16(b, hdroff + 4), newId);
-    putBe16(b, hdroff + 2, c);
-    putBe16(b, hdroff + 4, newId);
     const r = this.res;
-    r.l4CsumSet = 1;
-    r.l4Csum = c;
+    const idCaptured = hdroff + 6 <= capEnd;
+    const oldId = idCaptured ? be16(b, hdroff + 4) : this.guessKey;
     r.keySet = 1;
     r.key = newId;
+    if (hdroff + 4 > capEnd || oldId < 0) return true; // checksum lost too (or unknowable): nothing to do
+    const c = csumReplace4(be16(b, hdroff + 2), oldId, newId);
+    putBe16(b, hdroff + 2, c);
+    r.l4CsumSet = 1;
+    r.l4Csum = c;
+    if (idCaptured) {
+      putBe16(b, hdroff + 4, newId);
+    } else {
+      r.lostOld += oldId;
+      r.lostNew += newId;
+    }
     return true;
   }
 }

@@ -36,6 +36,7 @@ export class NatPacket {
   private readonly manip = new Ipv4Manip();
   private readonly other = new Tuple();
   private readonly target = new Tuple();
+  private readonly own = new Tuple();
 
   constructor(ct: NatConntrack) {
     this.ct = ct;
@@ -71,6 +72,7 @@ export class NatPacket {
     const end = iph + m.ipTotalLen;
     const capEnd = m.frameOff + m.caplen;
     const mp = this.manip;
+    mp.guessKey = capEnd < end ? this.ownKey(ctIdx, dir, manip, target.proto, false) : -1;
     if (!mp.ipv4(m.data, iph, end, capEnd, m.fragOffset === 0, target, manip)) {
       this.stats.dropped++;
       return Verdict.DROP;
@@ -133,6 +135,7 @@ export class NatPacket {
     const spanEnd = whole ? end : capEnd;
     const before = whole ? 0 : csumPartial(b, inner, spanEnd - inner, 0);
     const mp = this.manip;
+    mp.guessKey = whole ? -1 : this.ownKey(ctIdx, dir, innerManip, other.proto, true);
     if (!mp.ipv4(b, inner, end, capEnd, innerFirstFragment(b, inner), other, innerManip)) return this.drop();
     const r = mp.res;
     if (innerManip === Manip.SRC) m.innerSaddr = other.src;
@@ -145,8 +148,8 @@ export class NatPacket {
     if (whole) {
       csum = l4Checksum(b, icmp, icmpLen, 2, 0);
     } else {
-      const after = csumPartial(b, inner, spanEnd - inner, 0);
-      csum = csumAdjust(be16(b, icmp + 2), before, after);
+      const after = csumPartial(b, inner, spanEnd - inner, r.lostNew);
+      csum = csumAdjust(be16(b, icmp + 2), before + r.lostOld, after);
     }
     putBe16(b, icmp + 2, csum);
     m.l4Csum = csum;
@@ -155,12 +158,25 @@ export class NatPacket {
     const target = this.target;
     invertInto(other, target);
     target.proto = IpProto.ICMP;
+    mp.guessKey = -1;
     if (!mp.ipv4(b, iph, end, capEnd, true, target, manip)) return this.drop();
     m.ipCsum = mp.res.ipCsum;
     if (manip === Manip.SRC) m.saddr = target.src;
     else m.daddr = target.dst;
     this.stats.icmpTranslated++;
     return Verdict.ACCEPT;
+  }
+
+  /**
+   * What the manipulated key field of a packet in direction `dir` should hold before the rewrite, from the
+   * entry's tuple: the packet itself looks like tuple[dir]; a header quoted in an error travelling in
+   * `dir` looks like its inverse. Used only when the capture ends before that field.
+   */
+  private ownKey(ctIdx: number, dir: number, manip: number, proto: number, quoted: boolean): number {
+    const t = this.ct.getTuple(ctIdx, dir, this.own);
+    if (proto === IpProto.ICMP) return t.sport;
+    if (quoted) return manip === Manip.SRC ? t.dport : t.sport;
+    return manip === Manip.SRC ? t.sport : t.dport;
   }
 
   private drop(): number {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Interner } from '../../src/util/intern.js';
 import { Hook, Verdict } from '../../src/netfilter/skb.js';
-import { loadRuleSet, runTable, traceTable, RuleResult, Decision } from '../../src/netfilter/rules/engine.js';
+import { loadEngine, runTable, traceTable, RuleResult, Decision } from '../../src/netfilter/rules/engine.js';
 import type { LoadOptions } from '../../src/netfilter/rules/engine.js';
 import type { RuleSet } from '../../src/netfilter/rules/ast.js';
 import { RecordingTraceSink } from '../../src/netfilter/rules/trace.js';
@@ -23,7 +23,7 @@ function load(rs: RuleSet, mode: Mode, extra: Partial<LoadOptions> = {}) {
     compile: { literalMaxSlots: mode === 'template' ? 0 : 1 << 20, minRun: 0 },
     ...extra,
   };
-  const engine = loadRuleSet(rs, opts);
+  const engine = loadEngine(rs, opts);
   return { engine, interner, env: makeEnv((id) => interner.name(id)) };
 }
 

@@ -3,7 +3,8 @@
 // verdict = runTable(program, hook, skb, env, result). Counters, module states and the layout are shared by
 // both evaluators of a program, so traceTable() can explain any packet with the interpreter.
 
-import type { RuleSet } from './ast.js';
+import type { Chain, Rule, RuleSet, Table } from './ast.js';
+import type { CounterPair, CounterSource } from './print.js';
 import { Family } from './ast.js';
 import { BasicLoadContext } from './module.js';
 import type { IpSetCatalog } from './ipset.js';
@@ -25,7 +26,7 @@ export type { RuleEnv } from './engine-env.js';
 /** Which evaluator runTable() uses. */
 export type EngineKind = 'compiled' | 'interpreted';
 
-/** Options of loadRuleSet(). */
+/** Options of loadEngine(). */
 export interface LoadOptions {
   /** The datapath's interface interner: ids agree with skb.inIf/outIf; names in rules are interned too. */
   interner: Interner;
@@ -61,8 +62,8 @@ export class TableProgram {
   }
 }
 
-/** A loaded rule set: one program per table. */
-export class RuleEngine {
+/** A loaded rule set: one program per table. Also the counter source of `iptables-save -c` printing. */
+export class RuleEngine implements CounterSource {
   readonly ruleSet: RuleSet;
   readonly engine: EngineKind;
   readonly tables: ReadonlyMap<string, TableProgram>;
@@ -94,10 +95,20 @@ export class RuleEngine {
   policyCounters(table: string, chain: string): { pkts: bigint; bytes: bigint } | null {
     return this.tables.get(table)?.counters.policy(chain) ?? null;
   }
+
+  /** CounterSource: a rule's counters (printRuleSet(rs, { counters: engine })). */
+  rule(rule: Rule): CounterPair | null {
+    return this.ruleCounters(rule.id);
+  }
+
+  /** CounterSource: a builtin chain's policy counters. */
+  policy(table: Table, chain: Chain): CounterPair | null {
+    return this.policyCounters(table.name, chain.name);
+  }
 }
 
 /** Load a parsed IPv4 rule set. Throws RuleError for sets the engine cannot evaluate. */
-export function loadRuleSet(rs: RuleSet, opts: LoadOptions): RuleEngine {
+export function loadEngine(rs: RuleSet, opts: LoadOptions): RuleEngine {
   if (rs.family !== Family.IPV4) {
     throw new RuleError('ERR_RULE_FAMILY', 'only IPv4 (iptables) rule sets can be evaluated; this is an ip6tables set', { path: rs.path });
   }

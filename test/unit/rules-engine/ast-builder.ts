@@ -6,6 +6,7 @@ import type { MatchEnv, MatchModule, TargetEnv, TargetModule } from '../../../sr
 import { TargetEffect } from '../../../src/netfilter/rules/module.js';
 import type { RuleEnv } from '../../../src/netfilter/rules/engine-env.js';
 import { Skb, Verdict } from '../../../src/netfilter/skb.js';
+import type { RuleHost } from '../../../src/netfilter/skb.js';
 import { PacketMeta } from '../../../src/decode/meta.js';
 import { Prng } from '../../../src/util/prng.js';
 
@@ -156,10 +157,10 @@ export class RuleSetBuilder {
 }
 
 /** A RuleEnv with a stub host, seeded random, and a target callback answering `stateful`. */
-export function makeEnv(interfaceName: (id: number) => string, seed = 1, stateful = Verdict.ACCEPT): RuleEnv {
+export function makeEnv(interfaceName: (id: number) => string, seed = 1, stateful = Verdict.ACCEPT, host: RuleHost = { addrType: () => 0 }): RuleEnv {
   const rng = new Prng(seed);
   const match: MatchEnv = {
-    host: { addrType: () => 0 },
+    host,
     ifName: interfaceName,
     random32: () => rng.u32(),
     hotdrop: 0,

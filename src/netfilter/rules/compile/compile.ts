@@ -14,6 +14,8 @@ import { LiteralEmitter, PoolEmitter } from './emit.js';
 import { emitChainBody } from './codegen.js';
 import type { PlannedRun } from './codegen.js';
 import { planRuns, safeL4 } from './plan.js';
+import { CtState } from '../match/xt_conntrack.js';
+import { CtStatus } from '../../skb.js';
 
 /** Compiler tuning. */
 export interface CompileOptions {
@@ -42,6 +44,18 @@ export interface CompiledTable {
 const PRELUDE = `"use strict";
 const RET = ${Code.RET}, HOT = ${Code.HOT}, NOMATCH = ${Code.NOMATCH}, CONT = ${Code.CONT};
 const PC = counters.pkts, BC = counters.bytes, SS = L.stackSize;
+// xt_conntrack.ts packetStateBits(skb, true) and (skb, false)
+function CTB(skb) {
+  if (skb.untracked !== 0) return ${CtState.UNTRACKED};
+  if (skb.ct < 0) return ${CtState.INVALID};
+  const st = skb.ctStatus;
+  return (1 << ((skb.ctInfo % 3) + 1)) | ((st & ${CtStatus.SRC_NAT}) !== 0 ? ${CtState.SNAT} : 0) | ((st & ${CtStatus.DST_NAT}) !== 0 ? ${CtState.DNAT} : 0);
+}
+function CTS(skb) {
+  if (skb.untracked !== 0) return ${CtState.UNTRACKED};
+  if (skb.ct < 0) return ${CtState.INVALID};
+  return 1 << ((skb.ctInfo % 3) + 1);
+}
 `;
 
 /** The hook dispatcher: calls the builtin chain, applies the policy when it returns, fills in `res`. */

@@ -7,6 +7,13 @@ import type { TableLayout } from '../engine-layout.js';
 import type { Emitter } from './emit.js';
 import type { TcpData, UdpData } from '../match/xt_tcpudp.js';
 import { TcpInv, tcpMatch, udpMatch } from '../match/xt_tcpudp.js';
+import { connmarkMatch, markMatch } from '../match/xt_mark.js';
+import type { MarkMatchData } from '../match/xt_mark.js';
+import { commentMatch } from '../match/xt_comment.js';
+import { CtFlag, CtState, conntrackMatchModule, stateMatchModule } from '../match/xt_conntrack.js';
+import type { ConntrackData } from '../match/xt_conntrack.js';
+import { AddrtypeFlag, addrtypeMatch } from '../match/xt_addrtype.js';
+import type { AddrtypeData } from '../match/xt_addrtype.js';
 
 /** An inlined match: `expr` is true exactly when the module's match() would return true. */
 export interface InlineMatch {
@@ -48,12 +55,49 @@ function tcpudp(tcp: boolean, d: TcpData | UdpData, E: Emitter): InlineMatch | n
   };
 }
 
+/** xt_mark.ts: `((mark & mask) >>> 0) === value` XOR invert; connmark also needs a conntrack entry. */
+function mark(conn: boolean, d: MarkMatchData, E: Emitter): InlineMatch {
+  const cmp = `(skb.${conn ? 'ctMark' : 'mark'} & ${E.int(d.mask)}) ${d.invert ? '!==' : '==='} ${E.int(d.mark)}`;
+  return { expr: conn ? `(skb.ct >= 0 && ${cmp})` : `(${cmp})`, mayHotdrop: false };
+}
+
+/**
+ * xt_conntrack.ts packetStateBits + the state test, for rules testing the state only (conntrack --ctstate,
+ * state --state): CTB(skb) / CTS(skb) are the prelude's copies of packetStateBits with and without NAT bits.
+ */
+function ctstate(d: ConntrackData, withNat: boolean, E: Emitter): InlineMatch | null {
+  if (d.matchFlags !== CtFlag.STATE) return null;
+  const natBits = withNat && (d.stateMask & (CtState.SNAT | CtState.DNAT)) !== 0;
+  const inv = (d.invertFlags & CtFlag.STATE) !== 0;
+  return { expr: `((${E.int(d.stateMask)} & ${natBits ? 'CTB' : 'CTS'}(skb)) ${inv ? '===' : '!=='} 0)`, mayHotdrop: false };
+}
+
+/** xt_addrtype.ts addrtype_mt_v1: source then destination type from the host's FIB. */
+function addrtype(d: AddrtypeData, E: Emitter): InlineMatch {
+  const dev = (d.flags & AddrtypeFlag.LIMIT_IFACE_IN) !== 0 ? 'skb.inIf' : (d.flags & AddrtypeFlag.LIMIT_IFACE_OUT) !== 0 ? 'skb.outIf' : '-1';
+  const tests: string[] = [];
+  if (d.source !== 0) {
+    const inv = (d.flags & AddrtypeFlag.INVERT_SOURCE) !== 0;
+    tests.push(`((${E.int(d.source)} & menv.host.addrType(m.saddr, ${dev})) ${inv ? '===' : '!=='} 0)`);
+  }
+  if (d.dest !== 0) {
+    const inv = (d.flags & AddrtypeFlag.INVERT_DEST) !== 0;
+    tests.push(`((${E.int(d.dest)} & menv.host.addrType(m.daddr, ${dev})) ${inv ? '===' : '!=='} 0)`);
+  }
+  return { expr: tests.length === 0 ? 'true' : `(${tests.join(' && ')})`, mayHotdrop: false };
+}
+
 /** Inline form of match `j` of layout `L` (flat match index), or null to call the module. */
 export function inlineMatch(L: TableLayout, j: number, E: Emitter): InlineMatch | null {
   // inlined by module identity: the expressions mirror these very implementations
   const mod = L.matchModule[j]!;
   if (mod === tcpMatch) return tcpudp(true, L.matchData[j] as TcpData, E);
   if (mod === udpMatch) return tcpudp(false, L.matchData[j] as UdpData, E);
-  if (mod.name === 'comment') return { expr: 'true', mayHotdrop: false };
+  if (mod === commentMatch) return { expr: 'true', mayHotdrop: false };
+  if (mod === markMatch) return mark(false, L.matchData[j] as MarkMatchData, E);
+  if (mod === connmarkMatch) return mark(true, L.matchData[j] as MarkMatchData, E);
+  if (mod === conntrackMatchModule) return ctstate(L.matchData[j] as ConntrackData, true, E);
+  if (mod === stateMatchModule) return ctstate(L.matchData[j] as ConntrackData, false, E);
+  if (mod === addrtypeMatch) return addrtype(L.matchData[j] as AddrtypeData, E);
   return null;
 }

@@ -9,10 +9,28 @@ import { Inv } from '../engine-layout.js';
 import { KeyShape } from './run-index.js';
 import type { RuleKey } from './run-index.js';
 import type { TcpData, UdpData } from '../match/xt_tcpudp.js';
-import { TcpInv } from '../match/xt_tcpudp.js';
+import { TcpInv, tcpMatch, udpMatch } from '../match/xt_tcpudp.js';
+import type { MatchModule } from '../module.js';
+import { commentMatch } from '../match/xt_comment.js';
+import { connmarkMatch, markMatch } from '../match/xt_mark.js';
+import { conntrackMatchModule, stateMatchModule } from '../match/xt_conntrack.js';
+import { addrtypeMatch } from '../match/xt_addrtype.js';
 
-/** Matches that neither change state nor hotdrop on an index-servable packet (checked module by module). */
-const PURE_MATCHES: ReadonlySet<string> = new Set(['comment', 'tcp', 'udp']);
+/**
+ * Matches that neither change state nor hotdrop on an index-servable packet, checked module by module:
+ * comment (always true), tcp/udp (without --tcp-option), mark/connmark, conntrack/state, addrtype (a FIB
+ * lookup). Statistic, limit, recent, nth... keep state and are never skipped.
+ */
+const PURE_MATCHES: ReadonlySet<MatchModule> = new Set<MatchModule>([
+  commentMatch,
+  tcpMatch,
+  udpMatch,
+  markMatch,
+  connmarkMatch,
+  conntrackMatchModule,
+  stateMatchModule,
+  addrtypeMatch,
+] as MatchModule[]);
 
 /** The key of rule slot `s`, or null when the rule is not indexable. */
 export function ruleKey(L: TableLayout, s: number): RuleKey | null {
@@ -21,11 +39,11 @@ export function ruleKey(L: TableLayout, s: number): RuleKey | null {
   let dport = -1;
   for (let j = L.matchStart[s]!; j < L.matchStart[s + 1]!; j++) {
     const mod = L.matchModule[j]!;
-    if (!PURE_MATCHES.has(mod.name)) return null;
-    if (mod.name === 'tcp' || mod.name === 'udp') {
-      if ((mod.name === 'tcp' ? 6 : 17) !== proto) return null;
+    if (!PURE_MATCHES.has(mod)) return null;
+    if (mod === tcpMatch || mod === udpMatch) {
+      if ((mod === tcpMatch ? 6 : 17) !== proto) return null;
       const d = L.matchData[j] as TcpData | UdpData;
-      if (mod.name === 'tcp' && (d as TcpData).option !== 0) return null; // option walk may hotdrop
+      if (mod === tcpMatch && (d as TcpData).option !== 0) return null; // option walk may hotdrop
       if (dport < 0 && d.dptLo === d.dptHi && (d.inv & TcpInv.DSTPT) === 0) dport = d.dptLo;
     }
   }

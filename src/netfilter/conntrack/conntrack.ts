@@ -123,9 +123,12 @@ export class Conntrack implements ConntrackApi, TrackerHost {
         this.stats.inc(cpu, CtStat.INVALID); // not a valid part of a connection
         return Verdict.ACCEPT;
       }
-      if (this.isConfirmed(ct)) this.ver.beginWrite(ct, cpu, now);
+      const confirmed = this.isConfirmed(ct);
+      const slot = confirmed ? this.ver.beginTrack(ct, cpu, now) : ct;
       const dir = skb.ctInfo >= CtInfo.ESTABLISHED_REPLY ? 1 : 0;
-      const ret = this.handlePacket(ct, skb, dir, hook);
+      const ret = this.handlePacket(ct, slot, skb, dir, hook);
+      if (ret > 0 && skb.ctInfo === CtInfo.ESTABLISHED_REPLY) this.V[slot * V_STRIDE + V_STATUS] = this.V[slot * V_STRIDE + V_STATUS]! | CtStatus.SEEN_REPLY;
+      if (confirmed) this.ver.commitTrack(ct, cpu, now);
       if (ret <= 0) {
         this.put(skb);
         if (ret === TrackRet.REPEAT) continue;
@@ -136,7 +139,6 @@ export class Conntrack implements ConntrackApi, TrackerHost {
         }
         return Verdict.ACCEPT;
       }
-      if (skb.ctInfo === CtInfo.ESTABLISHED_REPLY) this.V[ct * V_STRIDE + V_STATUS] = this.V[ct * V_STRIDE + V_STATUS]! | CtStatus.SEEN_REPLY;
       this.syncSkb(skb);
       return Verdict.ACCEPT;
     }
@@ -255,19 +257,19 @@ export class Conntrack implements ConntrackApi, TrackerHost {
   }
 
   /** nf_conntrack_handle_packet: dispatch to the L4 tracker. HOT. */
-  private handlePacket(ct: number, skb: Skb, dir: number, hook: number): number {
+  private handlePacket(ct: number, slot: number, skb: Skb, dir: number, hook: number): number {
     switch (this.R[ct * R_STRIDE + R_PROTO]) {
       case IpProto.TCP:
-        return tcpPacket(this, ct, skb, dir, hook);
+        return tcpPacket(this, ct, slot, skb, dir, hook);
       case IpProto.UDP:
       case IpProto.UDPLITE:
-        return udpPacket(this, ct, skb, dir, hook);
+        return udpPacket(this, ct, slot, skb, dir, hook);
       case IpProto.ICMP:
-        return icmpPacket(this, this.R, ct, skb, dir);
+        return icmpPacket(this, this.R, ct, slot, skb, dir);
       case IpProto.GRE:
-        return grePacket(this, ct, skb, dir);
+        return grePacket(this, ct, slot, skb, dir);
       default:
-        return genericPacket(this, ct, skb, dir);
+        return genericPacket(this, ct, slot, skb, dir);
     }
   }
 
@@ -286,9 +288,9 @@ export class Conntrack implements ConntrackApi, TrackerHost {
     return (this.V[ct * V_STRIDE + V_STATUS]! & CtStatus.CONFIRMED) !== 0;
   }
 
-  refreshAcct(ct: number, dir: number, skb: Skb, timeoutNs: number): void {
-    if ((this.V[ct * V_STRIDE + V_STATUS]! & CtStatus.FIXED_TIMEOUT) === 0) {
-      this.VF[ct * VF_STRIDE + VF_DEADLINE] = this.isConfirmed(ct) ? skb.nowNs + timeoutNs : timeoutNs;
+  refreshAcct(ct: number, slot: number, dir: number, skb: Skb, timeoutNs: number): void {
+    if ((this.V[slot * V_STRIDE + V_STATUS]! & CtStatus.FIXED_TIMEOUT) === 0) {
+      this.VF[slot * VF_STRIDE + VF_DEADLINE] = this.isConfirmed(ct) ? skb.nowNs + timeoutNs : timeoutNs;
     }
     this.acct(ct, dir, 1, skb.meta.ipTotalLen);
   }

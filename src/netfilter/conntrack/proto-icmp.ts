@@ -24,9 +24,9 @@ export function icmpIsError(type: number): boolean {
 }
 
 /** nf_conntrack_icmp_packet. `R` is the record array (the ORIGINAL tuple's type decides). HOT. */
-export function icmpPacket(h: TrackerHost, R: Int32Array, ct: number, skb: Skb, dir: number): number {
+export function icmpPacket(h: TrackerHost, R: Int32Array, ct: number, slot: number, skb: Skb, dir: number): number {
   if (!validNew(R[ct * R_STRIDE + R_ODPORT]! >>> 8)) return TrackRet.INVALID;
-  h.refreshAcct(ct, dir, skb, h.cfg.icmpNs);
+  h.refreshAcct(ct, slot, dir, skb, h.cfg.icmpNs);
   return TrackRet.ACCEPT;
 }
 

@@ -164,14 +164,14 @@ function rstChecks(V: Int32Array, vb: number, dir: number, oldState: number, seq
 }
 
 /**
- * nf_conntrack_tcp_packet for entry `ct` (whose current version the caller made writable) and packet
- * `skb` in direction `dir`. Returns a TrackRet. HOT.
+ * nf_conntrack_tcp_packet for entry `ct`, tracking on version `slot` (the entry itself, or a private copy
+ * of the version this packet sees), for packet `skb` in direction `dir`. Returns a TrackRet. HOT.
  */
-export function tcpPacket(h: TrackerHost, ct: number, skb: Skb, dir: number, hook: number): number {
+export function tcpPacket(h: TrackerHost, ct: number, slot: number, skb: Skb, dir: number, hook: number): number {
   const m = skb.meta;
   const cfg = h.cfg;
   const V = h.V;
-  const vb = ct * V_STRIDE;
+  const vb = slot * V_STRIDE;
   if (m.l4Off < 0 || m.l4Len < 20) return TrackRet.INVALID;
   if (tcpError(m, hook, cfg.checksum)) return TrackRet.INVALID;
   if (!h.isConfirmed(ct) && !tcpNew(V, vb, m, cfg.tcpLoose)) return TrackRet.INVALID;
@@ -261,7 +261,7 @@ export function tcpPacket(h: TrackerHost, ct: number, skb: Skb, dir: number, hoo
     const res = tcpInWindow(V, vb, dir, index, m, cfg.tcpBeLiberal);
     if (res === WinAction.IGNORE) return TrackRet.ACCEPT;
     if (res === WinAction.INVALID) {
-      const vf = ct * VF_STRIDE + VF_DEADLINE;
+      const vf = slot * VF_STRIDE + VF_DEADLINE;
       if (h.isConfirmed(ct)) {
         const d = tcpHandleInvalid(V, vb, dir, index, h.VF[vf]!, skb.nowNs, cfg.tcpTimeouts[TCP_TIMEOUT_UNACK]!);
         if (d >= 0) h.VF[vf] = d;
@@ -305,7 +305,7 @@ export function tcpPacket(h: TrackerHost, ct: number, skb: Skb, dir: number, hoo
   } else if ((status & CtStatus.ASSURED) === 0 && (oldState === sSR || oldState === sES) && newState === sES) {
     V[vb + V_STATUS] = status | CtStatus.ASSURED; // valid ACK after SYN_RECV, or an answer to a pickup
   }
-  h.refreshAcct(ct, dir, skb, timeout);
+  h.refreshAcct(ct, slot, dir, skb, timeout);
   return TrackRet.ACCEPT;
 }
 

@@ -32,49 +32,49 @@ function udpliteError(m: PacketMeta, hook: number, checksum: boolean): boolean {
 }
 
 /** nf_conntrack_udp_packet / nf_conntrack_udplite_packet. HOT. */
-export function udpPacket(h: TrackerHost, ct: number, skb: Skb, dir: number, hook: number): number {
+export function udpPacket(h: TrackerHost, ct: number, slot: number, skb: Skb, dir: number, hook: number): number {
   const m = skb.meta;
   const lite = m.ipProto === IpProto.UDPLITE;
   if (lite ? udpliteError(m, hook, h.cfg.checksum) : udpError(m, hook, h.cfg.checksum)) return TrackRet.INVALID;
   const V = h.V;
-  const vb = ct * V_STRIDE;
+  const vb = slot * V_STRIDE;
   const status = V[vb + V_STATUS]!;
   const now = skb.nowNs;
-  if (!h.isConfirmed(ct)) h.VF[ct * VF_STRIDE + VF_STREAM_TS] = now + STREAM_AFTER_NS;
+  if (!h.isConfirmed(ct)) h.VF[slot * VF_STRIDE + VF_STREAM_TS] = now + STREAM_AFTER_NS;
   if ((status & CtStatus.SEEN_REPLY) !== 0) {
     let extra = lite ? h.cfg.udpStreamNs : h.cfg.udpNs;
     let stream = lite;
     // still active after two seconds: a stream
-    if (!lite && now > h.VF[ct * VF_STRIDE + VF_STREAM_TS]!) {
+    if (!lite && now > h.VF[slot * VF_STRIDE + VF_STREAM_TS]!) {
       extra = h.cfg.udpStreamNs;
       stream = (status & CtStatus.ASSURED) === 0;
     }
-    h.refreshAcct(ct, dir, skb, extra);
+    h.refreshAcct(ct, slot, dir, skb, extra);
     // never ASSURED for IPS_NAT_CLASH entries: they time out soon
     if ((status & CtStatus.NAT_CLASH) !== 0) return TrackRet.ACCEPT;
     if (stream) V[vb + V_STATUS] = V[vb + V_STATUS]! | CtStatus.ASSURED;
   } else {
-    h.refreshAcct(ct, dir, skb, h.cfg.udpNs);
+    h.refreshAcct(ct, slot, dir, skb, h.cfg.udpNs);
   }
   return TrackRet.ACCEPT;
 }
 
 /** gre_packet (no helper: unreplied 30 s, replied 180 s and ASSURED). HOT. */
-export function grePacket(h: TrackerHost, ct: number, skb: Skb, dir: number): number {
-  const status = h.V[ct * V_STRIDE + V_STATUS]!;
+export function grePacket(h: TrackerHost, ct: number, slot: number, skb: Skb, dir: number): number {
+  const status = h.V[slot * V_STRIDE + V_STATUS]!;
   if ((status & CtStatus.SEEN_REPLY) !== 0) {
-    h.refreshAcct(ct, dir, skb, h.cfg.greStreamNs);
+    h.refreshAcct(ct, slot, dir, skb, h.cfg.greStreamNs);
     if ((status & CtStatus.NAT_CLASH) !== 0) return TrackRet.ACCEPT;
-    h.V[ct * V_STRIDE + V_STATUS] = h.V[ct * V_STRIDE + V_STATUS]! | CtStatus.ASSURED;
+    h.V[slot * V_STRIDE + V_STATUS] = h.V[slot * V_STRIDE + V_STATUS]! | CtStatus.ASSURED;
   } else {
-    h.refreshAcct(ct, dir, skb, h.cfg.greNs);
+    h.refreshAcct(ct, slot, dir, skb, h.cfg.greNs);
   }
   return TrackRet.ACCEPT;
 }
 
 /** generic_packet: any other protocol, one timeout. HOT. */
-export function genericPacket(h: TrackerHost, ct: number, skb: Skb, dir: number): number {
-  h.refreshAcct(ct, dir, skb, h.cfg.genericNs);
+export function genericPacket(h: TrackerHost, ct: number, slot: number, skb: Skb, dir: number): number {
+  h.refreshAcct(ct, slot, dir, skb, h.cfg.genericNs);
   return TrackRet.ACCEPT;
 }
 

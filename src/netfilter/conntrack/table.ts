@@ -52,6 +52,8 @@ export class CtTable {
   readonly cap: number;
   /** History slots (0 with one CPU: nobody can see an older version). */
   readonly histSlots: number;
+  /** Two scratch version slots (BASE, WORK) after the history slots, for tracking on a private copy. */
+  readonly scratch: number;
   readonly buckets: number;
   readonly seed: number;
   readonly sab: SharedArrayBuffer;
@@ -73,7 +75,8 @@ export class CtTable {
     this.histSlots = cpus > 1 ? 256 * cpus : 0;
     this.buckets = buckets;
     this.seed = seed;
-    const versions = this.cap + this.histSlots;
+    this.scratch = this.cap + this.histSlots;
+    const versions = this.cap + this.histSlots + 2;
     let off = 0;
     const offHdr = off;
     off += HEADER_WORDS * 4;

@@ -16,16 +16,16 @@ export const TrackRet = {
 
 export interface TrackerHost {
   readonly cfg: CtConfig;
-  /** Version arrays: the tracked entry's current version lives at slot `ct` (after beginWrite). */
+  /** Version arrays: trackers read and write the version slot they are given (the entry or a scratch copy). */
   readonly V: Int32Array;
   readonly VF: Float64Array;
   /** nf_ct_is_confirmed. */
   isConfirmed(ct: number): boolean;
   /**
-   * __nf_ct_refresh_acct: unless IPS_FIXED_TIMEOUT, set the timeout to `timeoutNs` (relative while
-   * unconfirmed, from skb.nowNs once confirmed); add the packet to the `dir` counters. HOT.
+   * __nf_ct_refresh_acct: unless IPS_FIXED_TIMEOUT, set the timeout of version `slot` to `timeoutNs`
+   * (relative while unconfirmed, from skb.nowNs once confirmed); add the packet to `ct`'s `dir` counters. HOT.
    */
-  refreshAcct(ct: number, dir: number, skb: Skb, timeoutNs: number): void;
+  refreshAcct(ct: number, slot: number, dir: number, skb: Skb, timeoutNs: number): void;
   /** nf_ct_kill_acct: count the packet, then delete the entry. HOT. */
   killAcct(ct: number, dir: number, skb: Skb): void;
   /** nf_ct_kill by the packet `writer` (an Skb): false when the entry was already dying. */

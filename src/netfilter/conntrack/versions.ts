@@ -24,6 +24,7 @@ import {
   V_WRITER,
   VF_COPY_END,
   VF_DEADLINE,
+  VF_STREAM_TS,
   VF_H_EXPIRE,
   VF_STRIDE,
   VF_VISIBLE,
@@ -101,9 +102,9 @@ export class Versions {
   }
 
   /**
-   * A packet on vCPU v that started at s is about to change confirmed entry `idx`. Saves the current
-   * version for viewers on other vCPUs before s + c and makes the current version the one the writer sees
-   * (status bits other writers set are kept). Idempotent within one packet. HOT.
+   * A packet on vCPU v that started at s is about to change confirmed entry `idx` in place: the current
+   * version is saved for viewers on other vCPUs before s + c, and becomes the writer's. Idempotent within
+   * one packet. Callers then write single fields, so changes other vCPUs made meanwhile are kept. HOT.
    */
   beginWrite(idx: number, v: number, s: number): void {
     const V = this.t.V;
@@ -116,8 +117,8 @@ export class Versions {
       VF[vfb + VF_VISIBLE] = f;
       return;
     }
-    if (V[vb + V_WRITER] === v && VF[vfb + VF_VISIBLE] === f) return;
-    const seen = this.view(idx, v, s);
+    const prevVisible = VF[vfb + VF_VISIBLE]!;
+    if (V[vb + V_WRITER] === v && prevVisible === f) return;
     const slot = this.histAlloc(s);
     if (slot >= 0) {
       const R = this.t.R;
@@ -130,15 +131,62 @@ export class Versions {
       R[idx * R_STRIDE + R_HIST] = slot - this.t.cap + 1;
       R[idx * R_STRIDE + R_HIST_SEQ] = V[sb + V_H_SEQ]!;
     }
-    if (seen !== idx) {
-      // derive from what the writer saw; status bits are set-only, so keep the ones set meanwhile
-      const status = V[vb + V_STATUS]!;
-      V.copyWithin(vb, seen * V_STRIDE, seen * V_STRIDE + V_COPY_END);
-      VF.copyWithin(vfb, seen * VF_STRIDE, seen * VF_STRIDE + VF_COPY_END);
-      V[vb + V_STATUS] |= status;
-    }
     V[vb + V_WRITER] = v;
-    VF[vfb + VF_VISIBLE] = f;
+    VF[vfb + VF_VISIBLE] = f > prevVisible ? f : prevVisible;
+  }
+
+  /**
+   * Start tracking a packet (v, s) on confirmed entry `idx`: copy the version the packet sees into the
+   * scratch slots and return the WORK slot for the tracker. With one CPU the entry itself is returned. HOT.
+   */
+  beginTrack(idx: number, v: number, s: number): number {
+    if (this.cpus === 1) {
+      this.beginWrite(idx, v, s);
+      return idx;
+    }
+    const seen = this.view(idx, v, s);
+    const base = this.t.scratch;
+    const V = this.t.V;
+    const VF = this.t.VF;
+    for (let k = 0; k < 2; k++) {
+      V.copyWithin((base + k) * V_STRIDE, seen * V_STRIDE, seen * V_STRIDE + V_COPY_END);
+      VF.copyWithin((base + k) * VF_STRIDE, seen * VF_STRIDE, seen * VF_STRIDE + VF_COPY_END);
+    }
+    return base + 1;
+  }
+
+  /**
+   * Finish tracking on `idx`: the fields the tracker changed in the WORK slot (compared with BASE) are
+   * written into the entry's current version as a new version by (v, s); status bits merge bit by bit.
+   * Nothing is written when the tracker changed nothing. HOT.
+   */
+  commitTrack(idx: number, v: number, s: number): void {
+    if (this.cpus === 1) return;
+    const V = this.t.V;
+    const VF = this.t.VF;
+    const bb = this.t.scratch * V_STRIDE;
+    const wb = bb + V_STRIDE;
+    let changed = false;
+    for (let i = 0; i < V_WRITER; i++) {
+      if (V[wb + i] !== V[bb + i]) {
+        changed = true;
+        break;
+      }
+    }
+    const bfb = this.t.scratch * VF_STRIDE;
+    const wfb = bfb + VF_STRIDE;
+    if (!changed) changed = VF[wfb + VF_DEADLINE] !== VF[bfb + VF_DEADLINE] || VF[wfb + VF_STREAM_TS] !== VF[bfb + VF_STREAM_TS];
+    if (!changed) return;
+    this.beginWrite(idx, v, s);
+    const vb = idx * V_STRIDE;
+    const diff = V[wb + V_STATUS]! ^ V[bb + V_STATUS]!;
+    V[vb + V_STATUS] = (V[vb + V_STATUS]! & ~diff) | (V[wb + V_STATUS]! & diff);
+    for (let i = 0; i < V_WRITER; i++) {
+      if (i !== V_STATUS && V[wb + i] !== V[bb + i]) V[vb + i] = V[wb + i]!;
+    }
+    const vfb = idx * VF_STRIDE;
+    if (VF[wfb + VF_DEADLINE] !== VF[bfb + VF_DEADLINE]) VF[vfb + VF_DEADLINE] = VF[wfb + VF_DEADLINE]!;
+    if (VF[wfb + VF_STREAM_TS] !== VF[bfb + VF_STREAM_TS]) VF[vfb + VF_STREAM_TS] = VF[wfb + VF_STREAM_TS]!;
   }
 
   /** Hand out a history slot, first reclaiming those no viewer at or after `now` can need. */

@@ -8,7 +8,7 @@ import type { Prng } from '../../util/prng.js';
 import type { Skb } from '../skb.js';
 import { CtInfo, NONE, Verdict } from '../skb.js';
 import { NatBinder, type NatHost } from './binding.js';
-import type { NatConntrack, NatCtExtras } from './ct-ops.js';
+import { hasNatExtras, type NatConntrack, type NatCtExtras } from './ct-ops.js';
 import { NatPacket } from './packet.js';
 import type { NatRange } from './range.js';
 import { Manip, hookToManip } from './range.js';
@@ -25,7 +25,10 @@ export interface NatOptions {
   /** Seeded PRNG the port offsets are drawn from (fork one for NAT so other draws do not shift it). */
   prng: Prng;
   host: NatHost;
-  /** Optional conntrack lookups for nf_nat_used_tuple_new / _harder (see ct-ops.ts). */
+  /**
+   * Conntrack lookups for nf_nat_used_tuple_new / _harder (see ct-ops.ts). Default: `conntrack` itself
+   * when it has them; null runs without.
+   */
   extras?: NatCtExtras | null;
   /** Shared masq_index array (length = conntrack capacity) when several executors share one table. */
   masqIndex?: Int32Array;
@@ -39,7 +42,8 @@ export class Nat {
   private readonly extras: NatCtExtras | null;
 
   constructor(opts: NatOptions) {
-    this.extras = opts.extras ?? null;
+    const ct = opts.conntrack;
+    this.extras = opts.extras !== undefined ? opts.extras : hasNatExtras(ct) ? ct : null;
     this.alloc = new NatAllocator(opts.conntrack, opts.prng, this.extras);
     this.binder = new NatBinder(opts.conntrack, this.alloc, opts.host, opts.masqIndex);
     this.pkt = new NatPacket(opts.conntrack);

@@ -117,7 +117,7 @@ describe('edge cases of the header rewrite', () => {
     b[27] = check & 0xff;
     return b;
   }
-  function snatCt(w: ReturnType<typeof world>, newPort: number, proto = IpProto.UDP) {
+  function snatCt(w: ReturnType<typeof world>, newPort: number, proto: number = IpProto.UDP) {
     return w.ct.addConfirmed(
       tup('10.0.1.2', '10.0.2.2', 5000, 9999, proto),
       tup('10.0.2.2', '10.0.2.1', 9999, newPort, proto),

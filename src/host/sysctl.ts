@@ -117,6 +117,15 @@ const KEYS: Readonly<Record<string, keyof HostSysctls>> = {
 /** Parse `sysctl -a` style text ("name = value", one per line). */
 export function parseSysctls(text: string, path: string): HostSysctls {
   const out = defaultSysctls();
+  applySysctls(out, text, path);
+  return out;
+}
+
+/**
+ * Apply "name = value" lines (or "name=value" overrides from the command line) on top of `out`. Names the
+ * model does not use are accepted and ignored; malformed lines and values are errors naming the line.
+ */
+export function applySysctls(out: HostSysctls, text: string, path: string): void {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
@@ -137,5 +146,9 @@ export function parseSysctls(text: string, path: string): HostSysctls {
     if (!/^-?\d+$/.test(value)) throw new SnapshotError('ERR_SNAPSHOT_SYSCTL_VALUE', `${name} must be an integer, got "${value}"`, { path, line: i + 1, column: eq + 2 });
     out[key] = Number(value);
   }
-  return out;
+}
+
+/** True when `name` is a sysctl the model reads (for validating command-line overrides). */
+export function isModelledSysctl(name: string): boolean {
+  return name in KEYS || name === 'net.ipv4.ip_local_port_range';
 }

@@ -22,6 +22,7 @@ import { PktPool } from './pkt.js';
 import type { DatapathSink } from './sink.js';
 import { IcmpLimiter } from './icmp-limit.js';
 import { DatapathStats } from './stats.js';
+import { LocalSockets } from './local-sockets.js';
 
 export interface DatapathOptions {
   host: Host;
@@ -60,12 +61,15 @@ export class Datapath {
   readonly fdb: (BridgeFdb | null)[];
   readonly icmpLimit: IcmpLimiter;
   readonly stats: DatapathStats;
+  readonly localSockets: LocalSockets;
   readonly result = new RuleResult();
   readonly raw: TableProgram | undefined;
   readonly mangle: TableProgram | undefined;
   readonly natTable: TableProgram | undefined;
   readonly filter: TableProgram | undefined;
   readonly security: TableProgram | undefined;
+  /** Scratch buffer for ARP frames the host sends. */
+  readonly arpFrame = new Uint8Array(64);
   /** Loopback interface id (-1 when the snapshot has none). */
   readonly lo: number;
   /** Trace sink while a traced packet is in flight. */
@@ -93,6 +97,7 @@ export class Datapath {
     this.neigh = new NeighTable(o.prng.fork('neigh'), o.neighEvents, o.host.neighbours);
     this.icmpLimit = new IcmpLimiter(o.host.sysctls, o.prng.fork('icmp'));
     this.stats = new DatapathStats();
+    this.localSockets = new LocalSockets(o.host);
     this.fdb = o.host.ifaces.map((i) => {
       if (i.kind !== 'bridge') return null;
       const f = new BridgeFdb();
@@ -116,8 +121,10 @@ export class Datapath {
   table(program: TableProgram, hook: number, p: Pkt): number {
     p.hook = hook;
     const r = this.result;
+    const ctMark = p.ctMark;
     const v = this.trace !== null ? traceTable(program, hook, p, this.env, r, this.trace) : runTable(program, hook, p, this.env, r);
     this.stats.verdict(hook, v);
+    if (p.ctMark !== ctMark && p.ct !== NONE) this.ct.setMark(p.ct, p.ctMark, p);
     if (v === Verdict.DROP) {
       if (r.ruleId >= 0) this.stats.setDrop('rule', `${r.table}:${r.chain}:rule ${r.ruleNum}`, hook);
       else this.stats.setDrop('policy', `${r.table}:${r.chain}:policy`, hook);
@@ -262,6 +269,11 @@ export class Datapath {
     if (p.ct !== NONE && this.conntrackActive) {
       if (!this.ct.isConfirmed(p.ct) && (p.ctInfo === CtInfo.NEW)) this.ct.release(p);
     }
+    p.ct = NONE;
+  }
+
+  /** The packet leaves the host (transmitted or consumed): it no longer holds its conntrack entry. */
+  releaseCtRef(p: Pkt): void {
     p.ct = NONE;
   }
 

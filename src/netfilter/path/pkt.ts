@@ -13,7 +13,19 @@ export const BUF_SIZE = HEADROOM + 65535 + 128;
 export const PktType = { HOST: 0, BROADCAST: 1, MULTICAST: 2, OTHERHOST: 3, OUTGOING: 4, LOOPBACK: 5 } as const;
 
 /** What the route attached to the packet says (rt_type / RTCF flags distilled). */
-export const RtKind = { NONE: 0, LOCAL: 1, FORWARD: 2, BROADCAST: 3, MULTICAST: 4, OUTPUT: 5, BLACKHOLE: 6, UNREACHABLE: 7, PROHIBIT: 8 } as const;
+export const RtKind = {
+  NONE: 0,
+  LOCAL: 1,
+  FORWARD: 2,
+  BROADCAST: 3,
+  MULTICAST: 4,
+  OUTPUT: 5,
+  BLACKHOLE: 6,
+  UNREACHABLE: 7,
+  PROHIBIT: 8,
+  /** br_netfilter's fake rtable of the bridge (bridge_parent_rtable): MTU only; ip_rcv_finish re-routes. */
+  FAKE: 9,
+} as const;
 
 export class Pkt extends Skb {
   readonly buf: Uint8Array;
@@ -39,6 +51,9 @@ export class Pkt extends Skb {
   brOrigDaddr = 0;
   /** br_nf_pre_routing_finish_bridge_slow must restore the original source MAC. */
   bridgedDnat = 0;
+  /** The source MAC br_netfilter saved for the slow path (nf_bridge->neigh_header). */
+  brSavedSrcHi = 0;
+  brSavedSrcLo = 0;
   /** IPCB(skb)->frag_max_size: largest fragment seen by defrag (0 when not reassembled). */
   fragMaxSize = 0;
   /** Payload lengths of the fragments a reassembled datagram came from (the skb frag_list), or null. */
@@ -86,6 +101,8 @@ export class Pkt extends Skb {
     this.nfBridge = 0;
     this.brOrigDaddr = 0;
     this.bridgedDnat = 0;
+    this.brSavedSrcHi = 0;
+    this.brSavedSrcLo = 0;
     this.fragMaxSize = 0;
     this.fragGeom = null;
     this.generated = 0;
@@ -138,6 +155,8 @@ export class Pkt extends Skb {
     this.nfBridge = o.nfBridge;
     this.brOrigDaddr = o.brOrigDaddr;
     this.bridgedDnat = o.bridgedDnat;
+    this.brSavedSrcHi = o.brSavedSrcHi;
+    this.brSavedSrcLo = o.brSavedSrcLo;
     this.fragMaxSize = o.fragMaxSize;
     this.fragGeom = o.fragGeom;
     this.index = o.index;

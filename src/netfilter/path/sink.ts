@@ -16,7 +16,7 @@ export interface DropInfo {
 
 export interface DatapathSink {
   /** A frame leaves interface `dev` at virtual time `tNs`: bytes buf[off, off + len). */
-  tx(dev: number, buf: Uint8Array, off: number, len: number, tNs: number, p: Pkt): void;
+  tx(dev: number, buf: Uint8Array, off: number, len: number, tNs: number, p: Pkt | null): void;
   /** A packet was dropped (p still holds it, as the hook saw it). */
   drop(p: Pkt, info: DropInfo, tNs: number): void;
   /** Something worth reporting happened (see DatapathEvent). */

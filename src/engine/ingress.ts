@@ -1,0 +1,189 @@
+// Which captured frames enter the host, and where. A frame maps to a host interface by the SLL2 ifindex,
+// the pcapng if_name, or an --ingress IFACE=FILE binding. Only frames *received* on ingress points (bridge
+// ports, uplinks) are inputs: frames the host sent, and the copies a bridge device or lo shows, are not.
+// Without a direction in the capture it is inferred as a bridge would: own MACs send, and a source MAC
+// already learned behind another port is a bridged copy going out. Also fills in link addresses the
+// capture format lacks (SLL/SLL2 carry no destination MAC; raw IP carries none).
+
+import type { CaptureInterface, CaptureRecord } from '../capture/types.js';
+import { Direction, LinkType } from '../capture/types.js';
+import type { Host } from '../host/host.js';
+import type { HostIface } from '../host/types.js';
+import type { PacketMeta } from '../decode/meta.js';
+import { L3 } from '../decode/meta.js';
+import { UsageError } from '../util/errors.js';
+import { PktType } from '../netfilter/path/pkt.js';
+import type { Pkt } from '../netfilter/path/pkt.js';
+
+/** Why a record is not replayed. */
+export const Skip = { INPUT: 0, OUTBOUND: 1, NOT_INGRESS: 2, UNMAPPED: 3 } as const;
+
+/** `--ingress IFACE=FILE`: interface name per capture file path. */
+export type IngressBindings = ReadonlyMap<string, string>;
+
+export class IngressMap {
+  /** Capture interface id → host interface id (-1 unmapped). */
+  private readonly byCapIface: number[] = [];
+  /** Per-file binding by file index, -1 when none. */
+  private readonly byFile: number[];
+  /** MAC → bridge port it was first seen entering (inference of directions), per bridge. */
+  private readonly learned = new Map<number, number>();
+  /** IPv4 address → MAC seen as its source on a bridge port or in ARP (destination MAC inference). */
+  private readonly ipToMac = new Map<number, number>();
+  /** Host MAC addresses (own frames are sent, never received). */
+  private readonly ownMacs = new Set<number>();
+  readonly skipped = [0, 0, 0, 0];
+
+  constructor(
+    private readonly host: Host,
+    files: readonly string[],
+    bindings: IngressBindings,
+  ) {
+    this.byFile = files.map(() => -1);
+    for (const [path, name] of bindings) {
+      const i = files.indexOf(path);
+      if (i < 0) throw new UsageError(`--ingress ${name}=${path}: ${path} is not one of the capture files`);
+      const iface = host.byName(name);
+      if (iface === undefined) throw new UsageError(`--ingress ${name}=${path}: the snapshot has no interface "${name}"`);
+      this.byFile[i] = iface.id;
+    }
+    for (const i of host.ifaces) this.ownMacs.add(macKey(i.macHi, i.macLo));
+  }
+
+  /** Resolve a capture interface once (called for every interface the cursor describes). */
+  describe(ci: CaptureInterface, fileName: string): void {
+    let id = this.byFile[ci.fileIndex] ?? -1;
+    if (id < 0 && ci.name !== null) id = this.host.byName(ci.name)?.id ?? -1;
+    this.byCapIface[ci.id] = id;
+    if (id < 0 && ci.linkType !== LinkType.LINUX_SLL2) {
+      throw new UsageError(
+        `cannot tell which host interface ${fileName} (capture interface ${ci.localId}${ci.name !== null ? ` "${ci.name}"` : ''}) was captured on; ` +
+          `name it with --ingress IFACE=${fileName}`,
+      );
+    }
+  }
+
+  /**
+   * Host interface id of an input frame, or -1 with the reason counted in `skipped`. Call after decoding
+   * `m` from the record; learns addresses as a bridge and neighbours would. HOT.
+   */
+  classify(rec: CaptureRecord, m: PacketMeta): number {
+    let dev = this.byCapIface[rec.interfaceId] ?? -1;
+    if (rec.ifIndex >= 0 && (this.byFile[rec.fileIndex] ?? -1) < 0) dev = this.host.byIndex(rec.ifIndex)?.id ?? -1;
+    if (dev < 0) return this.skip(Skip.UNMAPPED);
+    const iface = this.host.ifaces[dev]!;
+    if (iface.kind === 'bridge' || iface.kind === 'loopback') return this.skip(Skip.NOT_INGRESS);
+    let dir = rec.direction;
+    if (dir === Direction.UNKNOWN && rec.pktType === 4) dir = Direction.OUTBOUND;
+    if (dir === Direction.UNKNOWN) dir = this.inferDirection(iface, m);
+    if (dir === Direction.OUTBOUND) return this.skip(Skip.OUTBOUND);
+    if (iface.master >= 0) {
+      this.learned.set(macKey(m.srcMacHi, m.srcMacLo), iface.id);
+      if (m.l3 === L3.IPV4 && m.saddr !== 0) this.ipToMac.set(m.saddr, macKey(m.srcMacHi, m.srcMacLo));
+      else if (m.l3 === L3.ARP && m.l3Off >= 0) this.learnArpSender(m);
+    }
+    return dev;
+  }
+
+  private skip(why: number): number {
+    this.skipped[why]!++;
+    return -1;
+  }
+
+  /** The MAC rules of a capture without directions. */
+  private inferDirection(iface: HostIface, m: PacketMeta): number {
+    const src = macKey(m.srcMacHi, m.srcMacLo);
+    if (this.ownMacs.has(src)) return Direction.OUTBOUND;
+    if (iface.master >= 0) {
+      const where = this.learned.get(src);
+      if (where !== undefined && where !== iface.id) return Direction.OUTBOUND;
+    }
+    return Direction.INBOUND;
+  }
+
+  /**
+   * Set the link addresses and pkt_type of `p` arriving on `dev`. Ethernet frames carry both MACs. For
+   * link types without a destination MAC it is reconstructed from what the sender must have addressed: the
+   * broadcast/multicast address, the receiving device, or — on a bridge port — the destination's own MAC
+   * when the destination is on the bridge's subnet, else the bridge (the sender's gateway).
+   */
+  linkAddresses(p: Pkt, dev: number, linkType: number): void {
+    const m = p.meta;
+    const iface = this.host.ifaces[dev]!;
+    p.srcMacHi = m.srcMacHi;
+    p.srcMacLo = m.srcMacLo;
+    if (linkType === LinkType.ETHERNET) {
+      p.dstMacHi = m.dstMacHi;
+      p.dstMacLo = m.dstMacLo;
+    } else if (m.pktType === 1) {
+      p.dstMacHi = 0xffff;
+      p.dstMacLo = 0xffffffff;
+    } else if (m.pktType === 2 && m.l3 === L3.IPV4) {
+      p.dstMacHi = 0x0100;
+      p.dstMacLo = (0x5e000000 | (m.daddr & 0x7fffff)) >>> 0;
+    } else if (iface.master >= 0) {
+      this.bridgeDestination(p, iface.master);
+    } else if (m.pktType === 3) {
+      p.dstMacHi = 0;
+      p.dstMacLo = 0;
+    } else {
+      p.dstMacHi = iface.macHi;
+      p.dstMacLo = iface.macLo;
+    }
+    if (p.srcMacHi === 0 && p.srcMacLo === 0 && m.l3 === L3.IPV4) {
+      const k = this.ipToMac.get(m.saddr);
+      if (k !== undefined) {
+        p.srcMacHi = Math.floor(k / 4294967296);
+        p.srcMacLo = k % 4294967296;
+      }
+    }
+    // pkt_type as the receiving device sees the destination MAC
+    if (p.dstMacHi === 0xffff && p.dstMacLo === 0xffffffff) p.pktType = PktType.BROADCAST;
+    else if ((p.dstMacHi & 0x0100) !== 0) p.pktType = PktType.MULTICAST;
+    else if (p.dstMacHi === iface.macHi && p.dstMacLo === iface.macLo) p.pktType = PktType.HOST;
+    else p.pktType = PktType.OTHERHOST;
+  }
+
+  private bridgeDestination(p: Pkt, br: number): void {
+    const m = p.meta;
+    const bridge = this.host.ifaces[br]!;
+    let hi = bridge.macHi;
+    let lo = bridge.macLo;
+    if (m.l3 === L3.IPV4) {
+      const r = this.host.fib.lookup(m.daddr);
+      if (r !== null && r.dev === br && r.gateway === 0 && r.type === 1) {
+        const k = this.ipToMac.get(m.daddr) ?? neighbourKey(this.host, br, m.daddr);
+        if (k !== undefined) {
+          hi = Math.floor(k / 4294967296);
+          lo = k % 4294967296;
+        } else {
+          // the sender resolved a MAC we never saw: an address the bridge does not know (flooded)
+          hi = 0x0200;
+          lo = 0;
+        }
+      }
+    }
+    p.dstMacHi = hi;
+    p.dstMacLo = lo;
+  }
+
+  /** ARP sender hardware and protocol addresses (Ethernet/IPv4 ARP only). */
+  private learnArpSender(m: PacketMeta): void {
+    const b = m.data;
+    const a = m.l3Off;
+    if (a + 28 > m.frameOff + m.caplen || b[a + 4] !== 6 || b[a + 5] !== 4) return;
+    const hi = (b[a + 8]! << 8) | b[a + 9]!;
+    const lo = ((b[a + 10]! << 24) | (b[a + 11]! << 16) | (b[a + 12]! << 8) | b[a + 13]!) >>> 0;
+    const spa = ((b[a + 14]! << 24) | (b[a + 15]! << 16) | (b[a + 16]! << 8) | b[a + 17]!) >>> 0;
+    if (spa !== 0) this.ipToMac.set(spa, macKey(hi, lo));
+  }
+}
+
+function macKey(hi: number, lo: number): number {
+  return hi * 4294967296 + lo;
+}
+
+function neighbourKey(host: Host, dev: number, addr: number): number | undefined {
+  const n = host.neighbour(dev, addr);
+  return n === undefined ? undefined : macKey(n.macHi, n.macLo);
+}

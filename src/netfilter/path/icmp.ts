@@ -1,0 +1,117 @@
+// ICMP messages the host's stack sends: icmp_send (errors: destination unreachable, time exceeded ...)
+// with its refusals (not for other hosts' frames, broadcasts, non-first fragments, errors about errors),
+// source address choice, TOS, the 576-byte limit and rate limiting; and icmp_reply for echo and timestamp.
+// Errors are attached to the offending packet's conntrack entry (nf_ct_attach) before ip_local_out.
+
+import { IpProto } from '../../decode/meta.js';
+import { decodeIpv4Packet } from '../../decode/ipv4.js';
+import { Verify } from '../../decode/verify.js';
+import { NONE } from '../skb.js';
+import type { Datapath } from './datapath.js';
+import type { Pkt } from './pkt.js';
+import { HEADROOM, PktType, RtKind } from './pkt.js';
+import { buildEchoReply, buildIcmpError } from './build.js';
+import { routeOutput } from './route.js';
+import { ipLocalOut } from './ip-output.js';
+import { DatapathEvent } from './sink.js';
+
+/** icmp_pointers[type].error for the types the kernel knows (0..18): which are error messages. */
+const ICMP_IS_ERROR = [false, false, false, true, true, true, false, false, false, false, false, true, true, false, false, false, false, false, false];
+const IPTOS_PREC_INTERNETCONTROL = 0xc0;
+const IPTOS_TOS_MASK = 0x1e;
+
+function isError(type: number): boolean {
+  return type > 18 || ICMP_IS_ERROR[type] === true;
+}
+
+/** A fresh kernel packet that belongs to the same event as `orig`. */
+function newReply(dp: Datapath, orig: Pkt): Pkt {
+  const q = dp.pool.get();
+  q.generated = 1;
+  q.index = orig.index;
+  q.vcpu = orig.vcpu;
+  q.nowNs = orig.nowNs;
+  q.finishNs = orig.finishNs;
+  q.meta.data = q.buf;
+  return q;
+}
+
+/** Pseudo IP ident for packets without DF (the kernel's ip_idents hash is not reproducible). */
+export function randomIpId(dp: Datapath): number {
+  return dp.prng.u16();
+}
+
+/**
+ * icmp_send(orig, type, code, info). `orig` is the offending packet as the current hook sees it; it is not
+ * consumed. Returns true when a message was sent.
+ */
+export function icmpSend(dp: Datapath, orig: Pkt, type: number, code: number, info: number): boolean {
+  const m = orig.meta;
+  if (orig.rtKind === RtKind.NONE) return false;
+  if (orig.pktType !== PktType.HOST && orig.pktType !== PktType.OUTGOING && orig.pktType !== PktType.LOOPBACK) return false;
+  if (orig.rtKind === RtKind.BROADCAST || orig.rtKind === RtKind.MULTICAST) return false;
+  if (m.fragOffset !== 0) return false;
+  if (isError(type) && m.ipProto === IpProto.ICMP) {
+    if (m.l4Off < 0 || isError(m.icmpType)) return false;
+  }
+  const now = orig.nowNs;
+  const inLoopback = orig.iif === dp.lo && dp.lo >= 0;
+  let apply = 1;
+  if (!inLoopback) {
+    apply = dp.icmpLimit.globalAllow(type, code, now);
+    if (apply === 0) return false;
+  }
+  // source: the offending packet's destination when it was for us, else what routing back picks
+  let saddr = 0;
+  if (orig.rtKind === RtKind.LOCAL) saddr = m.daddr;
+  else if (dp.host.sysctls.icmpErrorsUseInboundIfaddr === 1 && orig.rtInput === 1 && orig.iif >= 0)
+    saddr = dp.host.selectAddr(orig.iif, m.saddr, 253);
+  const tos = isError(type) ? (m.ipTos & IPTOS_TOS_MASK) | IPTOS_PREC_INTERNETCONTROL : m.ipTos;
+
+  const q = newReply(dp, orig);
+  const routeSrc = routeOutput(dp, q, m.saddr);
+  if (routeSrc < 0) {
+    dp.pool.put(q);
+    return false;
+  }
+  if (saddr === 0) saddr = routeSrc;
+  if (saddr === 0) saddr = 0xc0000008; // INADDR_DUMMY 192.0.0.8
+  if (apply === 2 && !dp.icmpLimit.peerAllow(m.saddr, q.rtDev === dp.lo, now)) {
+    dp.pool.put(q);
+    return false;
+  }
+  // RFC 1812: as much of the offending packet as fits in 576 bytes (or the route MTU)
+  const room = Math.min(q.rtMtu, 576) - 20 - 8;
+  if (room <= 20) {
+    dp.pool.put(q);
+    return false;
+  }
+  const dataLen = Math.max(0, Math.min(m.ipTotalLen, room));
+  const len = buildIcmpError(q.buf, HEADROOM, type, code, info, orig.buf, m.l3Off, dataLen, saddr, m.saddr, tos, dp.host.sysctls.ipDefaultTtl, randomIpId(dp));
+  decodeIpv4Packet(q.meta, q.buf, HEADROOM, len, dp.counters, Verify.NONE);
+  q.mark = 0;
+  if (isError(type) && orig.ct !== NONE) dp.ct.attachReverse(q, orig);
+  dp.sink.event(DatapathEvent.ANSWER, q, type, code, '');
+  ipLocalOut(dp, q);
+  return true;
+}
+
+/**
+ * icmp_echo → icmp_reply: answer an echo request addressed to us (not for broadcasts: the default
+ * icmp_echo_ignore_broadcasts = 1). The reply leaves from the address the request was sent to.
+ */
+export function icmpEcho(dp: Datapath, req: Pkt): void {
+  const m = req.meta;
+  if (dp.host.sysctls.icmpEchoIgnoreAll === 1) return;
+  if (req.rtKind !== RtKind.LOCAL) return;
+  const q = newReply(dp, req);
+  if (routeOutput(dp, q, m.saddr) < 0) {
+    dp.pool.put(q);
+    return;
+  }
+  const len = buildEchoReply(q.buf, HEADROOM, m, m.daddr, dp.host.sysctls.ipDefaultTtl, randomIpId(dp));
+  decodeIpv4Packet(q.meta, q.buf, HEADROOM, len, dp.counters, Verify.NONE);
+  q.mark = req.mark;
+  dp.sink.event(DatapathEvent.ANSWER, q, 0, 0, '');
+  ipLocalOut(dp, q);
+}

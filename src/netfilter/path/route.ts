@@ -1,0 +1,128 @@
+// Route decisions on the host model: ip_route_input_slow (input: local, broadcast, forward, or an error with
+// the ICMP the kernel's ip_error would send) and ip_route_output_key (output: device, next hop, MTU and the
+// source address the kernel picks). The result is stored on the Pkt (skb_dst).
+
+import { RouteType } from '../../host/types.js';
+import type { Datapath } from './datapath.js';
+import type { Pkt } from './pkt.js';
+import { RtKind } from './pkt.js';
+
+/** Outcome of an input route lookup that did not give a usable route. */
+export const RouteError = {
+  OK: 0,
+  /** Silently dropped (martian, blackhole, forwarding disabled). */
+  SILENT: 1,
+  /** ip_error would send ICMP net unreachable (no route). */
+  NET_UNREACH: 2,
+  /** ip_error: ICMP host unreachable (unreachable route). */
+  HOST_UNREACH: 3,
+  /** ip_error: ICMP communication administratively prohibited (prohibit route). */
+  PROHIBITED: 4,
+} as const;
+
+function isMulticast(a: number): boolean {
+  return (a & 0xf0000000) >>> 0 === 0xe0000000;
+}
+function isZeronet(a: number): boolean {
+  return (a & 0xff000000) === 0;
+}
+function isLoopback(a: number): boolean {
+  return (a & 0xff000000) >>> 0 === 0x7f000000;
+}
+
+/** The reason text of a silent input-route drop, set by routeInput. */
+export let lastRouteDrop = '';
+
+/** ip_route_input for `p` arriving on `dev`: fills p.rt* and returns a RouteError. HOT. */
+export function routeInput(dp: Datapath, p: Pkt, dev: number): number {
+  const m = p.meta;
+  const daddr = m.daddr;
+  const saddr = m.saddr;
+  p.rtInput = 1;
+  if (isMulticast(saddr) || saddr === 0xffffffff) return silent('martian source');
+  if (daddr === 0xffffffff || (saddr === 0 && daddr === 0)) return broadcast(p, dev);
+  if (isZeronet(saddr)) return silent('martian source');
+  if (isZeronet(daddr)) return silent('martian destination');
+  const onLo = dev === dp.lo;
+  if (!onLo && (isLoopback(daddr) || isLoopback(saddr))) return silent('martian (loopback address on a non-loopback device)');
+  if (isMulticast(daddr)) {
+    p.rtKind = RtKind.MULTICAST;
+    p.rtDev = dev;
+    return RouteError.OK;
+  }
+  const r = dp.host.fib.lookup(daddr);
+  const forwarding = dp.host.sysctls.ipForward === 1;
+  if (r === null) return forwarding ? RouteError.NET_UNREACH : silent('no route and forwarding disabled');
+  switch (r.type) {
+    case RouteType.BROADCAST:
+      return broadcast(p, dev);
+    case RouteType.LOCAL:
+      p.rtKind = RtKind.LOCAL;
+      p.rtDev = dp.lo >= 0 ? dp.lo : dev;
+      p.rtNexthop = daddr;
+      p.rtMtu = 65535;
+      p.rtPrefsrc = r.prefsrc;
+      return RouteError.OK;
+    case RouteType.UNICAST:
+      break;
+    case RouteType.UNREACHABLE:
+      return forwarding ? RouteError.HOST_UNREACH : silent('unreachable route');
+    case RouteType.PROHIBIT:
+      return forwarding ? RouteError.PROHIBITED : silent('prohibit route');
+    default:
+      return silent('blackhole route');
+  }
+  if (!forwarding) return silent('forwarding disabled (net.ipv4.ip_forward = 0)');
+  p.rtKind = RtKind.FORWARD;
+  p.rtDev = r.dev;
+  p.rtNexthop = r.gateway !== 0 ? r.gateway : daddr;
+  p.rtMtu = dp.host.routeMtu(r);
+  p.rtPrefsrc = r.prefsrc;
+  return RouteError.OK;
+}
+
+function broadcast(p: Pkt, dev: number): number {
+  p.rtKind = RtKind.BROADCAST;
+  p.rtDev = dev;
+  return RouteError.OK;
+}
+
+function silent(reason: string): number {
+  lastRouteDrop = reason;
+  return RouteError.SILENT;
+}
+
+/**
+ * ip_route_output_key for a locally generated packet to `daddr`: fills p.rt* and returns the source address
+ * the route gives (fib_result_prefsrc / inet_select_addr; the destination itself for local routes), or -1
+ * when there is no route. HOT.
+ */
+export function routeOutput(dp: Datapath, p: Pkt, daddr: number): number {
+  p.rtInput = 0;
+  const r = dp.host.fib.lookup(daddr);
+  if (r === null) return -1;
+  if (r.type === RouteType.LOCAL) {
+    p.rtKind = RtKind.OUTPUT;
+    p.rtDev = dp.lo;
+    p.rtNexthop = daddr;
+    p.rtMtu = dp.lo >= 0 ? dp.host.iface(dp.lo).mtu : 65535;
+    p.rtPrefsrc = r.prefsrc;
+    return r.prefsrc !== 0 ? r.prefsrc : daddr;
+  }
+  if (r.type !== RouteType.UNICAST && r.type !== RouteType.BROADCAST) return -1;
+  p.rtKind = r.type === RouteType.BROADCAST ? RtKind.BROADCAST : RtKind.OUTPUT;
+  p.rtDev = r.dev;
+  p.rtNexthop = r.gateway !== 0 ? r.gateway : daddr;
+  p.rtMtu = dp.host.routeMtu(r);
+  p.rtPrefsrc = r.prefsrc;
+  if (r.prefsrc !== 0) return r.prefsrc;
+  return dp.host.selectAddr(r.dev, r.gateway !== 0 ? r.gateway : daddr, r.scope);
+}
+
+/** dst_mtu of the route back to `addr` (tcpmss_reverse_mtu): 0xffffffff when there is none. */
+export function reverseMtu(dp: Datapath, addr: number): number {
+  const r = dp.host.fib.lookup(addr);
+  if (r === null) return 0xffffffff;
+  if (r.type === RouteType.LOCAL) return dp.lo >= 0 ? dp.host.iface(dp.lo).mtu : 65535;
+  return dp.host.routeMtu(r);
+}

@@ -1,0 +1,122 @@
+// The datapath's side of rule evaluation: the match environment (interface names, host address types,
+// seeded random draws) and the target environment carrying out DNAT, SNAT, MASQUERADE, REDIRECT, REJECT,
+// TCPMSS, TTL, TOS/DSCP, NOTRACK/CT and NFQUEUE, and recording LOG/NFLOG/TRACE events.
+
+import type { MatchEnv, TargetEnv } from '../rules/module.js';
+import type { EventTargetData, NatTargetData, StatefulTargetData } from '../rules/target-data.js';
+import { TargetKind } from '../rules/target-data.js';
+import type { RuleEnv } from '../rules/engine-env.js';
+import type { Skb } from '../skb.js';
+import { Verdict } from '../skb.js';
+import type { Prng } from '../../util/prng.js';
+import type { Host } from '../../host/host.js';
+import { NatRange } from '../nat/range.js';
+import type { Datapath } from './datapath.js';
+import type { Pkt } from './pkt.js';
+import { clampMss, MssResult, tcpmssMangle } from '../mangle/tcpmss.js';
+import { applyTtlTarget, setTos } from '../mangle/ttl.js';
+import { rejectTarget } from './reject.js';
+import { reverseMtu } from './route.js';
+import { DatapathEvent } from './sink.js';
+
+class DatapathMatchEnv implements MatchEnv {
+  hotdrop = 0;
+  constructor(
+    readonly host: Host,
+    private readonly rng: Prng,
+  ) {}
+  ifName(id: number): string {
+    return this.host.names.name(id);
+  }
+  random32(): number {
+    return this.rng.u32();
+  }
+}
+
+class DatapathTargetEnv implements TargetEnv {
+  dp: Datapath | null = null;
+  private readonly ranges = new Map<NatTargetData, NatRange>();
+
+  private range(d: NatTargetData): NatRange {
+    let r = this.ranges.get(d);
+    if (r === undefined) {
+      r = new NatRange(d.flags, d.minAddr, d.maxAddr, d.minProto, d.maxProto, d.baseProto);
+      this.ranges.set(d, r);
+    }
+    return r;
+  }
+
+  stateful(data: StatefulTargetData, skb: Skb): number {
+    const dp = this.dp!;
+    const p = skb as Pkt;
+    switch (data.kind) {
+      case TargetKind.DNAT:
+        return this.bound(p, dp.nat.dnat(p, this.range(data)), 1);
+      case TargetKind.SNAT:
+        return this.bound(p, dp.nat.snat(p, this.range(data)), 0);
+      case TargetKind.MASQUERADE:
+        return this.bound(p, dp.nat.masquerade(p, this.range(data), p.rtNexthop !== 0 ? p.rtNexthop : p.meta.daddr), 0);
+      case TargetKind.REDIRECT:
+        return this.bound(p, dp.nat.redirect(p, this.range(data), p.hook), 1);
+      case TargetKind.REJECT:
+        return rejectTarget(dp, p, data.with);
+      case TargetKind.TCPMSS:
+        return this.tcpmss(dp, p, data.clamp, data.mss);
+      case TargetKind.TTL:
+        applyTtlTarget(p.meta, data.mode, data.value);
+        return Verdict.CONTINUE;
+      case TargetKind.TOS:
+        setTos(p.meta, ((p.meta.ipTos & ~data.mask) ^ data.value) & 0xff);
+        return Verdict.CONTINUE;
+      case TargetKind.DSCP:
+        setTos(p.meta, (p.meta.ipTos & 0x03) | (data.dscp << 2));
+        return Verdict.CONTINUE;
+      case TargetKind.NOTRACK:
+        p.untracked = 1;
+        return Verdict.CONTINUE;
+      case TargetKind.CT:
+        if (data.notrack) p.untracked = 1;
+        return Verdict.CONTINUE;
+      case TargetKind.NFQUEUE:
+        // no userspace program holds the queue: bypass accepts, otherwise the packet is dropped
+        if (data.bypass) return Verdict.ACCEPT;
+        dp.kernelDrop(p, 'nfqueue', `NFQUEUE ${data.queueNum}: no userspace listener (use --queue-bypass to accept)`, p.hook);
+        return Verdict.DROP;
+    }
+  }
+
+  private bound(p: Pkt, v: number, manip: number): number {
+    if (v === Verdict.ACCEPT) this.dp!.sink.event(DatapathEvent.NAT_BINDING, p, manip, 0, '');
+    return v;
+  }
+
+  private tcpmss(dp: Datapath, p: Pkt, clamp: boolean, setMss: number): number {
+    const m = p.meta;
+    const newmss = clamp ? clampMss(p.rtMtu, reverseMtu(dp, m.saddr)) : setMss;
+    const old = m.tcpMssOff >= 0 ? m.tcpMss : -1;
+    const r = tcpmssMangle(m, newmss);
+    if (r === MssResult.DROP) {
+      dp.kernelDrop(p, 'tcpmss', 'TCPMSS: truncated TCP header or unknown path MTU', p.hook);
+      return Verdict.DROP;
+    }
+    if (r !== MssResult.UNCHANGED) dp.sink.event(DatapathEvent.MSS_REWRITE, p, old, m.tcpMss, '');
+    return Verdict.CONTINUE;
+  }
+
+  event(data: EventTargetData, skb: Skb): void {
+    const text = data.kind === TargetKind.TRACE ? 'TRACE' : data.prefix;
+    this.dp!.sink.event(DatapathEvent.LOG, skb as Pkt, data.kind, 0, text);
+  }
+}
+
+/** Build the rule environment; call `bind(dp)` once the datapath exists. */
+export function createRuleEnv(host: Host, rng: Prng): { env: RuleEnv; bind(dp: Datapath): void } {
+  const match = new DatapathMatchEnv(host, rng);
+  const target = new DatapathTargetEnv();
+  return {
+    env: { match, target },
+    bind(dp: Datapath): void {
+      target.dp = dp;
+    },
+  };
+}

@@ -49,16 +49,29 @@ export class TableProgram {
   readonly engine: EngineKind;
   /** Jump stack of the interpreter (per program; one thread uses a program). */
   readonly stack: Int32Array;
-  /** Compiled code, null for interpreted programs. */
+  /** Compiled code, null for interpreted programs (and for tables the compiler refused). */
   readonly compiled: CompiledTable | null;
+  /** Why a table meant to be compiled runs on the interpreter (the compiler's typed refusal), else null. */
+  readonly fallback: RuleError | null;
 
   constructor(layout: TableLayout, engine: EngineKind, compile: CompileOptions | undefined) {
     this.name = layout.name;
     this.layout = layout;
     this.counters = new RuleCounters(layout);
-    this.engine = engine;
     this.stack = new Int32Array(Math.max(1, layout.stackSize));
-    this.compiled = engine === 'compiled' ? compileTable(layout, this.counters, compile) : null;
+    let compiled: CompiledTable | null = null;
+    let fallback: RuleError | null = null;
+    if (engine === 'compiled') {
+      try {
+        compiled = compileTable(layout, this.counters, compile);
+      } catch (e) {
+        if (!(e instanceof RuleError) || !e.code.startsWith('ERR_COMPILE')) throw e;
+        fallback = e;
+      }
+    }
+    this.compiled = compiled;
+    this.fallback = fallback;
+    this.engine = compiled !== null ? 'compiled' : 'interpreted';
   }
 }
 

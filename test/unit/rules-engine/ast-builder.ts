@@ -184,6 +184,7 @@ export function tcpPacket(f: Partial<{ saddr: number; daddr: number; sport: numb
   m.daddr = f.daddr ?? 0x0a000002;
   m.fragOffset = f.fragOffset ?? 0;
   m.l4Off = m.fragOffset === 0 ? 20 : -1;
+  m.l4Len = m.fragOffset === 0 ? Math.max(0, m.ipTotalLen - 20) : 0;
   m.sport = f.sport ?? 40000;
   m.dport = f.dport ?? 80;
   m.tcpHdrLen = 20;

@@ -1,9 +1,9 @@
 // IPv6 decode into PacketMeta: the fixed header, the extension-header chain (hop-by-hop, routing, fragment,
 // destination options, AH) up to the upper-layer protocol, and that protocol's ports / ICMPv6 type. The
-// checksum pseudo-header uses the Home Address option and a type-0/2 routing header's final destination,
-// as RFC 8200 section 8.1 and RFC 6275 say. IPv6 addresses stay in the frame (l3Off + 8 and l3Off + 24).
+// checksum pseudo-header uses the Home Address option and a type-0/2 routing header's final destination
+// (RFC 8200 8.1, RFC 6275). IPv6 addresses stay in the frame (l3Off + 8, l3Off + 24); saddr/daddr are 0.
 
-import { be16 } from '../util/bytes.js';
+import { viewOf } from './view.js';
 import { Ipv6Off, IPV6_HDR_LEN, IPV6_FRAG_HDR_LEN } from '../wire/ipv6.js';
 import { Ipv6Ext } from '../wire/constants.js';
 import { DecodeEvent } from './events.js';
@@ -11,7 +11,7 @@ import { DecodeCounter, raiseEvent, type DecodeCounters } from './counters.js';
 import { ipv6PseudoBase, Verify } from './verify.js';
 import { decodeTcp } from './tcp.js';
 import { decodeUdp, decodeIcmpv6, decodePorts, PortsHdrLen } from './l4.js';
-import { countL4 } from './reset.js';
+import { countL4, noNetwork, noTransport } from './reset.js';
 import { IpProto, L3, type PacketMeta } from './meta.js';
 
 /** Extension headers walked before giving up (IPV6_EXTHDR_TOO_MANY). */
@@ -19,83 +19,74 @@ const MAX_EXT_HEADERS = 8;
 /** Home Address destination option (RFC 6275). */
 const OPT_HOME_ADDRESS = 0xc9;
 
+// Module-local copies of shared constants: V8 folds these into the code; property loads would stay loads.
+const EXT_HOPOPTS = Ipv6Ext.HOPOPTS;
+const EXT_ROUTING = Ipv6Ext.ROUTING;
+const EXT_FRAGMENT = Ipv6Ext.FRAGMENT;
+const EXT_AH = Ipv6Ext.AH;
+const EXT_DSTOPTS = Ipv6Ext.DSTOPTS;
+const P_TCP = IpProto.TCP;
+const P_UDP = IpProto.UDP;
+const P_ICMPV6 = IpProto.ICMPV6;
+const P_SCTP = IpProto.SCTP;
+const P_UDPLITE = IpProto.UDPLITE;
+const L3_IPV6 = L3.IPV6;
+const V_L4 = Verify.L4;
+const EV_SNAPPED = DecodeEvent.SNAPPED;
+const EV_EXTHDR_TRUNC = DecodeEvent.IPV6_EXTHDR_TRUNC;
+
 /** Decode the IPv6 packet at `off` (see decodeIpv4 for capEnd / wireEnd). HOT. */
 export function decodeIpv6(m: PacketMeta, c: DecodeCounters, off: number, capEnd: number, wireEnd: number, verify: number): void {
   const d = m.data;
-  m.l3 = L3.IPV6;
-  m.l3Off = off;
-  const wire = wireEnd - off;
-  if (wire < IPV6_HDR_LEN) {
-    raiseEvent(m, c, DecodeEvent.IPV6_PKT_TOO_SMALL, off);
-    return;
-  }
-  if (capEnd - off < IPV6_HDR_LEN) {
-    raiseEvent(m, c, DecodeEvent.SNAPPED, off);
-    return;
-  }
-  if (d[off]! >>> 4 !== 6) {
-    raiseEvent(m, c, DecodeEvent.IPV6_WRONG_IP_VER, off);
-    return;
-  }
-  const totLen = IPV6_HDR_LEN + be16(d, off + Ipv6Off.PAYLOAD_LEN);
-  m.ipTotalLen = totLen;
-  m.ipTos = (be16(d, off) >>> 4) & 0xff;
-  m.ipTtl = d[off + Ipv6Off.HOP_LIMIT]!;
+  const dv = viewOf(d);
+  if (wireEnd - off < IPV6_HDR_LEN) return headerFailed(m, c, DecodeEvent.IPV6_PKT_TOO_SMALL, off);
+  if (capEnd - off < IPV6_HDR_LEN) return headerFailed(m, c, EV_SNAPPED, off);
+  if (d[off]! >>> 4 !== 6) return headerFailed(m, c, DecodeEvent.IPV6_WRONG_IP_VER, off);
+  const totLen = IPV6_HDR_LEN + dv.getUint16(off + Ipv6Off.PAYLOAD_LEN);
   let nh = d[off + Ipv6Off.NEXT_HDR]!;
-  m.ipProto = nh;
+  m.l3 = L3_IPV6;
+  m.l3Off = off;
   m.ipHdrLen = IPV6_HDR_LEN;
-  if (totLen > wire) {
-    raiseEvent(m, c, DecodeEvent.IPV6_TRUNC, off + Ipv6Off.PAYLOAD_LEN);
-    return;
-  }
+  m.ipTotalLen = totLen;
+  m.ipTos = (dv.getUint16(off) >>> 4) & 0xff;
+  m.ipId = 0;
+  m.ipFragField = 0;
+  m.fragOffset = 0;
+  m.moreFrags = 0;
+  m.dontFrag = 0;
+  m.ipTtl = d[off + Ipv6Off.HOP_LIMIT]!;
+  m.ipProto = nh;
+  m.ipCsum = 0;
+  m.saddr = 0;
+  m.daddr = 0;
+  if (totLen > wireEnd - off) return bodyFailed(m, c, DecodeEvent.IPV6_TRUNC, off + Ipv6Off.PAYLOAD_LEN);
   const end = off + totLen;
   const cap = capEnd < end ? capEnd : end;
   let srcOff = off + Ipv6Off.SADDR;
   let dstOff = off + Ipv6Off.DADDR;
   let p = off + IPV6_HDR_LEN;
   let fragmented = false;
-  for (let n = 0; ; n++) {
-    if (nh !== Ipv6Ext.HOPOPTS && nh !== Ipv6Ext.ROUTING && nh !== Ipv6Ext.DSTOPTS && nh !== Ipv6Ext.FRAGMENT && nh !== Ipv6Ext.AH) break;
-    if (n === MAX_EXT_HEADERS) {
-      raiseEvent(m, c, DecodeEvent.IPV6_EXTHDR_TOO_MANY, p);
-      m.ipProto = nh;
-      return;
-    }
-    if (end - p < 8) {
-      raiseEvent(m, c, DecodeEvent.IPV6_EXTHDR_TRUNC, p);
-      m.ipProto = nh;
-      return;
-    }
-    if (cap - p < 2) {
-      raiseEvent(m, c, DecodeEvent.SNAPPED, p);
-      m.ipProto = nh;
-      return;
-    }
-    const hlen = nh === Ipv6Ext.FRAGMENT ? IPV6_FRAG_HDR_LEN : nh === Ipv6Ext.AH ? (d[p + 1]! + 2) << 2 : (d[p + 1]! + 1) << 3;
-    if (p + hlen > end) {
-      raiseEvent(m, c, DecodeEvent.IPV6_EXTHDR_TRUNC, p);
-      m.ipProto = nh;
-      return;
-    }
-    if (p + hlen > cap) {
-      raiseEvent(m, c, DecodeEvent.SNAPPED, p);
-      m.ipProto = nh;
-      return;
-    }
-    if (nh === Ipv6Ext.FRAGMENT) {
-      const f = be16(d, p + 2);
+  for (let n = 0; nh === EXT_HOPOPTS || nh === EXT_ROUTING || nh === EXT_DSTOPTS || nh === EXT_FRAGMENT || nh === EXT_AH; n++) {
+    m.ipProto = nh;
+    if (n === MAX_EXT_HEADERS) return bodyFailed(m, c, DecodeEvent.IPV6_EXTHDR_TOO_MANY, p);
+    if (end - p < 8) return bodyFailed(m, c, EV_EXTHDR_TRUNC, p);
+    if (cap - p < 8) return bodyFailed(m, c, EV_SNAPPED, p);
+    const hlen = nh === EXT_FRAGMENT ? IPV6_FRAG_HDR_LEN : nh === EXT_AH ? (d[p + 1]! + 2) << 2 : (d[p + 1]! + 1) << 3;
+    if (p + hlen > end) return bodyFailed(m, c, EV_EXTHDR_TRUNC, p);
+    if (p + hlen > cap) return bodyFailed(m, c, EV_SNAPPED, p);
+    if (nh === EXT_FRAGMENT) {
+      const f = dv.getUint16(p + 2);
       m.ipFragField = f;
       m.fragOffset = f & 0xfff8;
       m.moreFrags = f & 1;
-      m.ipId = be16(d, p + 6);
+      m.ipId = dv.getUint16(p + 6);
       if ((f & 0xfff9) !== 0) fragmented = true;
-    } else if (nh === Ipv6Ext.ROUTING) {
+    } else if (nh === EXT_ROUTING) {
       const type = d[p + 2]!;
-      const left = d[p + 3]!;
       const addrs = d[p + 1]! >>> 1;
       // the checksum is computed for the final destination: the last address of a type 0 / type 2 header
-      if ((type === 0 || type === 2) && left > 0 && addrs > 0) dstOff = p + 8 + 16 * (addrs - 1);
-    } else if (nh === Ipv6Ext.DSTOPTS) {
+      if ((type === 0 || type === 2) && d[p + 3]! > 0 && addrs > 0) dstOff = p + 8 + 16 * (addrs - 1);
+    } else if (nh === EXT_DSTOPTS) {
       const hoa = findHomeAddress(d, p + 2, p + hlen);
       if (hoa >= 0) srcOff = hoa;
     }
@@ -110,14 +101,30 @@ export function decodeIpv6(m: PacketMeta, c: DecodeCounters, off: number, capEnd
   countL4(c, nh);
   if (fragmented) {
     c.values[DecodeCounter.FRAGMENTS]! += 1;
-    if (m.fragOffset !== 0) return;
+    if (m.fragOffset !== 0) return noTransport(m);
   }
-  const pseudo = (verify & Verify.L4) !== 0 ? ipv6PseudoBase(d, srcOff, dstOff, nh) : 0;
-  if (nh === IpProto.TCP) decodeTcp(m, c, p, end, cap, pseudo, fragmented, verify);
-  else if (nh === IpProto.UDP) decodeUdp(m, c, p, end, cap, pseudo, fragmented, verify);
-  else if (nh === IpProto.ICMPV6) decodeIcmpv6(m, c, p, end, cap, pseudo, fragmented, verify);
-  else if (nh === IpProto.SCTP) decodePorts(m, c, p, end, cap, PortsHdrLen.SCTP);
-  else if (nh === IpProto.UDPLITE) decodePorts(m, c, p, end, cap, PortsHdrLen.UDPLITE);
+  const pseudo = (verify & V_L4) !== 0 ? ipv6PseudoBase(d, srcOff, dstOff, nh) : 0;
+  if (nh === P_TCP) decodeTcp(m, c, p, end, cap, pseudo, fragmented, verify);
+  else if (nh === P_UDP) decodeUdp(m, c, p, end, cap, pseudo, fragmented, verify);
+  else if (nh === P_ICMPV6) decodeIcmpv6(m, c, p, end, cap, pseudo, fragmented, verify);
+  else if (nh === P_SCTP) decodePorts(m, c, p, end, cap, PortsHdrLen.SCTP);
+  else if (nh === P_UDPLITE) decodePorts(m, c, p, end, cap, PortsHdrLen.UDPLITE);
+  else noTransport(m);
+}
+
+/** The fixed header at `off` is unusable. HOT. */
+function headerFailed(m: PacketMeta, c: DecodeCounters, event: number, off: number): void {
+  noNetwork(m, L3_IPV6, off);
+  raiseEvent(m, c, event, off);
+}
+
+/** The fixed header was read but the rest cannot be decoded. HOT. */
+function bodyFailed(m: PacketMeta, c: DecodeCounters, event: number, at: number): void {
+  m.l4Len = 0;
+  m.payloadOff = 0;
+  m.payloadLen = 0;
+  noTransport(m);
+  raiseEvent(m, c, event, at);
 }
 
 /** Offset of the address in a Home Address option within [p, end) of a destination-options header, or -1. HOT. */

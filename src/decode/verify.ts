@@ -2,9 +2,24 @@
 // helpers that set PacketMeta.csum and the counters. Cost: the IPv4 header sum is ~10 16-bit adds; a full
 // L4 sum reads every payload byte (a few hundred ns for 1500 bytes), so L4 verification is opt-out.
 
-import { csumPartial, csumVerifies } from '../wire/checksum.js';
+import { csumPartial } from '../wire/checksum.js';
+import { viewOf } from './view.js';
 import { Csum, type PacketMeta } from './meta.js';
 import { DecodeCounter, type DecodeCounters } from './counters.js';
+
+// Module-local copies of shared constants: V8 folds these into the code; property loads would stay loads.
+const CS_IPV4_BAD = Csum.IPV4_BAD;
+const CS_IPV4_CHECKED = Csum.IPV4_CHECKED;
+const CS_L4_BAD = Csum.L4_BAD;
+const CS_L4_CHECKED = Csum.L4_CHECKED;
+const CS_L4_NONE = Csum.L4_NONE;
+const CS_L4_UNVERIFIABLE = Csum.L4_UNVERIFIABLE;
+const C_IPV4_CSUM_BAD = DecodeCounter.IPV4_CSUM_BAD;
+const C_IPV4_CSUM_CHECKED = DecodeCounter.IPV4_CSUM_CHECKED;
+const C_L4_CSUM_BAD = DecodeCounter.L4_CSUM_BAD;
+const C_L4_CSUM_CHECKED = DecodeCounter.L4_CSUM_CHECKED;
+const C_L4_CSUM_NONE = DecodeCounter.L4_CSUM_NONE;
+const C_L4_CSUM_UNVERIFIABLE = DecodeCounter.L4_CSUM_UNVERIFIABLE;
 
 /** Bits of the `verify` argument of decodeFrame / decodeIpv4Packet. */
 export const Verify = {
@@ -18,11 +33,21 @@ export const Verify = {
 
 /** Verify the IPv4 header checksum of the header at `off` (hlen bytes, all captured). HOT. */
 export function verifyIpv4Header(m: PacketMeta, c: DecodeCounters, off: number, hlen: number): void {
-  m.csum |= Csum.IPV4_CHECKED;
-  c.values[DecodeCounter.IPV4_CSUM_CHECKED]! += 1;
-  if (!csumVerifies(m.data, off, hlen, 0)) {
-    m.csum |= Csum.IPV4_BAD;
-    c.values[DecodeCounter.IPV4_CSUM_BAD]! += 1;
+  m.csum |= CS_IPV4_CHECKED;
+  c.values[C_IPV4_CSUM_CHECKED]! += 1;
+  // the same sum as ipv4HeaderVerifies(), one 32-bit load per two 16-bit words
+  const dv = viewOf(m.data);
+  let s = 0;
+  const end = off + hlen;
+  for (let i = off; i < end; i += 4) {
+    const w = dv.getUint32(i);
+    s += (w >>> 16) + (w & 0xffff);
+  }
+  s = (s & 0xffff) + (s >>> 16);
+  s = (s & 0xffff) + (s >>> 16);
+  if (s !== 0xffff) {
+    m.csum |= CS_IPV4_BAD;
+    c.values[C_IPV4_CSUM_BAD]! += 1;
   }
 }
 
@@ -32,22 +57,43 @@ export function verifyIpv4Header(m: PacketMeta, c: DecodeCounters, off: number, 
  */
 export function verifyL4(m: PacketMeta, c: DecodeCounters, off: number, len: number, capEnd: number, pseudo: number, fragmented: boolean): void {
   if (fragmented || off + len > capEnd) {
-    m.csum |= Csum.L4_UNVERIFIABLE;
-    c.values[DecodeCounter.L4_CSUM_UNVERIFIABLE]! += 1;
+    m.csum |= CS_L4_UNVERIFIABLE;
+    c.values[C_L4_CSUM_UNVERIFIABLE]! += 1;
     return;
   }
-  m.csum |= Csum.L4_CHECKED;
-  c.values[DecodeCounter.L4_CSUM_CHECKED]! += 1;
-  if (!csumVerifies(m.data, off, len, pseudo)) {
-    m.csum |= Csum.L4_BAD;
-    c.values[DecodeCounter.L4_CSUM_BAD]! += 1;
+  m.csum |= CS_L4_CHECKED;
+  c.values[C_L4_CSUM_CHECKED]! += 1;
+  let sum = sumWords(viewOf(m.data), off, len, pseudo);
+  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 65536);
+  if (sum !== 0xffff) {
+    m.csum |= CS_L4_BAD;
+    c.values[C_L4_CSUM_BAD]! += 1;
   }
+}
+
+/**
+ * One's-complement partial sum of [off, off + len) read through a DataView, four bytes per load: the same
+ * value as csumPartial() over the same bytes (addition commutes), at a fraction of its loads. HOT.
+ */
+export function sumWords(dv: DataView, off: number, len: number, sum: number): number {
+  let i = off;
+  const end4 = off + (len & ~3);
+  for (; i < end4; i += 4) {
+    const w = dv.getUint32(i);
+    sum += (w >>> 16) + (w & 0xffff);
+  }
+  if ((len & 2) !== 0) {
+    sum += dv.getUint16(i);
+    i += 2;
+  }
+  if ((len & 1) !== 0) sum += dv.getUint8(i) << 8;
+  return sum;
 }
 
 /** A UDP datagram without checksum (0 over IPv4). HOT. */
 export function markL4None(m: PacketMeta, c: DecodeCounters): void {
-  m.csum |= Csum.L4_NONE;
-  c.values[DecodeCounter.L4_CSUM_NONE]! += 1;
+  m.csum |= CS_L4_NONE;
+  c.values[C_L4_CSUM_NONE]! += 1;
 }
 
 /** IPv4 pseudo-header partial sum without the length: addresses and protocol. HOT. */

@@ -8,11 +8,41 @@ import { be16 } from '../util/bytes.js';
 export function csumPartial(b: Uint8Array, off: number, len: number, sum: number): number {
   let i = off;
   const end = off + len;
+  // eight bytes per step (four 16-bit words): a quarter of the loop overhead of a word-at-a-time sum
+  const end8 = off + (len & ~7);
+  for (; i < end8; i += 8) {
+    sum += ((b[i]! << 8) | b[i + 1]!) + ((b[i + 2]! << 8) | b[i + 3]!) + ((b[i + 4]! << 8) | b[i + 5]!) + ((b[i + 6]! << 8) | b[i + 7]!);
+  }
   const even = end - ((end - off) & 1);
   for (; i < even; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
   if (i < end) sum += b[i]! << 8;
-  // fold often enough that the float stays an exact integer (< 2^53): callers pass at most a few MiB
+  // the sum stays an exact integer (< 2^53) for any length a packet or a file chunk can have
   return sum;
+}
+
+/**
+ * Does the IPv4 header at `off` (hlen bytes, a multiple of 4 and at least 20, all present) carry a correct
+ * checksum?
+ * The same answer as csumVerifies(b, off, hlen, 0), in integer arithmetic for the per-packet check. HOT.
+ */
+export function ipv4HeaderVerifies(b: Uint8Array, off: number, hlen: number): boolean {
+  let s =
+    ((b[off]! << 8) | b[off + 1]!) +
+    ((b[off + 2]! << 8) | b[off + 3]!) +
+    ((b[off + 4]! << 8) | b[off + 5]!) +
+    ((b[off + 6]! << 8) | b[off + 7]!) +
+    ((b[off + 8]! << 8) | b[off + 9]!) +
+    ((b[off + 10]! << 8) | b[off + 11]!) +
+    ((b[off + 12]! << 8) | b[off + 13]!) +
+    ((b[off + 14]! << 8) | b[off + 15]!) +
+    ((b[off + 16]! << 8) | b[off + 17]!) +
+    ((b[off + 18]! << 8) | b[off + 19]!);
+  // options, when present (the 20-byte header above is the unrolled common case, as in ip_fast_csum)
+  const end = off + hlen;
+  for (let i = off + 20; i < end; i += 4) s += ((b[i]! << 8) | b[i + 1]!) + ((b[i + 2]! << 8) | b[i + 3]!);
+  s = (s & 0xffff) + (s >>> 16);
+  s = (s & 0xffff) + (s >>> 16);
+  return s === 0xffff;
 }
 
 /** Fold a partial sum to 16 bits and complement it: the value to store in a checksum field. HOT. */

@@ -4,9 +4,7 @@
 // Confirmation and clashes live in confirm.ts, dumps in dump.ts.
 
 import { IpProto, L3 } from '../../decode/meta.js';
-import type { PacketMeta } from '../../decode/meta.js';
-import { be16 } from '../../util/bytes.js';
-import { CtInfo, CtStatus, NONE, Verdict } from '../skb.js';
+import { CtInfo, CtStatus, Hook, NONE, Verdict } from '../skb.js';
 import type { HookNumber, Skb } from '../skb.js';
 import type { ConntrackApi, ConntrackOptions, CtEntryDump, Viewer } from './api.js';
 import { CtStat, TcpState } from './api.js';
@@ -36,6 +34,7 @@ import {
 } from './layout.js';
 import { Lifecycle } from './lifecycle.js';
 import { Lookup } from './lookup.js';
+import { packetTuple } from './packet-tuple.js';
 import { IcmpErr, icmpErrorTuple, icmpPacket } from './proto-icmp.js';
 import { tcpPacket, tcpSetClosing } from './proto-tcp.js';
 import { genericPacket, grePacket, udpPacket } from './proto-udp.js';
@@ -96,6 +95,8 @@ export class Conntrack implements ConntrackApi, TrackerHost {
     this.life.reclaimZombies(now);
     this.life.gcStep(now);
 
+    // ipv4_conntrack_local: locally generated fragments (IP_NODEFRAG) are not tracked at all
+    if (hook === Hook.LOCAL_OUT && (m.fragOffset !== 0 || m.moreFrags !== 0)) return Verdict.ACCEPT;
     // ipv4_get_l4proto: fragments (not reassembled) and bogus headers cannot be tracked
     if (m.fragOffset !== 0 || m.ipHdrLen < 20 || m.ipHdrLen > m.ipTotalLen) {
       this.stats.inc(cpu, CtStat.INVALID);
@@ -146,40 +147,10 @@ export class Conntrack implements ConntrackApi, TrackerHost {
     return Verdict.ACCEPT;
   }
 
-  /** nf_ct_get_tuple for the packet into `tu`; false when the L4 header is too short. HOT. */
-  private packetTuple(m: PacketMeta, tu: Tuple): boolean {
-    const proto = m.ipProto;
-    if (proto === IpProto.TCP || proto === IpProto.UDP || proto === IpProto.UDPLITE || proto === IpProto.SCTP || proto === 33) {
-      if (m.l4Off < 0 || m.l4Len < 4) return false;
-      tu.set(m.saddr, m.daddr, m.sport, m.dport, proto);
-      return true;
-    }
-    if (proto === IpProto.ICMP) {
-      if (m.l4Off < 0 || m.l4Len < 8) return false;
-      const id = m.l4Off + 6 <= m.data.length ? be16(m.data, m.l4Off + 4) : m.icmpId;
-      tu.set(m.saddr, m.daddr, id, (m.icmpType << 8) | m.icmpCode, proto);
-      return true;
-    }
-    if (proto === IpProto.GRE) {
-      // gre_pkt_to_tuple: only PPTP's enhanced GRE (version 1) has keys; without a helper the source key is 0
-      const off = m.l3Off + m.ipHdrLen;
-      if (m.ipTotalLen - m.ipHdrLen < 4 || off + 4 > m.data.length) return false;
-      let key = 0;
-      if ((m.data[off + 1]! & 7) === 1) {
-        if (m.ipTotalLen - m.ipHdrLen < 8 || off + 8 > m.data.length) return false;
-        key = be16(m.data, off + 6);
-      }
-      tu.set(m.saddr, m.daddr, 0, key, proto);
-      return true;
-    }
-    tu.set(m.saddr, m.daddr, 0, 0, proto);
-    return true;
-  }
-
   /** resolve_normal_ct: attach an existing or new entry; -1 when the table is full. HOT. */
   private resolveNormalCt(skb: Skb): number {
     const tu = this.tuple;
-    if (!this.packetTuple(skb.meta, tu)) return 0;
+    if (!packetTuple(skb.meta, tu)) return 0;
     const cpu = skb.vcpu;
     const now = skb.nowNs;
     const link = this.look.find(tu, cpu, now);

@@ -18,7 +18,7 @@ import type { CtTable } from './table.js';
 import type { Versions } from './versions.js';
 
 /** Records examined by the GC per processed packet. */
-export const GC_STEP = 8;
+export const GC_STEP = 4;
 
 export class Lifecycle {
   readonly t: CtTable;

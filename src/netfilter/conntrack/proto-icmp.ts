@@ -8,6 +8,7 @@ import { Csum, IpProto } from '../../decode/meta.js';
 import { Hook } from '../skb.js';
 import type { Skb } from '../skb.js';
 import { R_ODPORT, R_STRIDE } from './layout.js';
+import { captured } from './packet-tuple.js';
 import type { TrackerHost } from './tracker.js';
 import { TrackRet } from './tracker.js';
 import type { Tuple } from './tuple.js';
@@ -53,7 +54,7 @@ export function icmpErrorTuple(m: PacketMeta, hook: number, checksum: boolean, o
 
   // nf_ct_get_tuplepr on the quoted header (ipv4_get_l4proto + nf_ct_get_tuple)
   const io = m.innerL3Off;
-  if (io < 0 || io + 20 > m.data.length) return IcmpErr.BAD;
+  if (io < 0 || !captured(m, io, 20)) return IcmpErr.BAD;
   if ((((m.data[io + 6]! << 8) | m.data[io + 7]!) & 0x1fff) !== 0) return IcmpErr.BAD; // quoted fragment
   const proto = m.innerProto;
   let sport = 0;

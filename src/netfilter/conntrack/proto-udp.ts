@@ -8,6 +8,7 @@ import { be16 } from '../../util/bytes.js';
 import { CtStatus, Hook } from '../skb.js';
 import type { Skb } from '../skb.js';
 import { V_STATUS, V_STRIDE, VF_STREAM_TS, VF_STRIDE } from './layout.js';
+import { captured } from './packet-tuple.js';
 import type { TrackerHost } from './tracker.js';
 import { TrackRet } from './tracker.js';
 
@@ -15,7 +16,7 @@ const STREAM_AFTER_NS = 2e9;
 
 /** udp_error: short or malformed header, or a bad checksum at PRE_ROUTING (checksum 0 means none). HOT. */
 export function udpError(m: PacketMeta, hook: number, checksum: boolean): boolean {
-  if (m.l4Off < 0 || m.l4Len < 8 || m.l4Off + 8 > m.data.length) return true; // short packet
+  if (m.l4Off < 0 || m.l4Len < 8 || !captured(m, m.l4Off, 8)) return true; // short packet
   const len = be16(m.data, m.l4Off + 4);
   if (len > m.l4Len || len < 8) return true; // truncated/malformed
   if (be16(m.data, m.l4Off + 6) === 0) return false; // no checksum
@@ -24,7 +25,7 @@ export function udpError(m: PacketMeta, hook: number, checksum: boolean): boolea
 
 /** udplite_error: coverage 0 means the whole datagram; a checksum is mandatory. HOT. */
 function udpliteError(m: PacketMeta, hook: number, checksum: boolean): boolean {
-  if (m.l4Off < 0 || m.l4Len < 8 || m.l4Off + 8 > m.data.length) return true;
+  if (m.l4Off < 0 || m.l4Len < 8 || !captured(m, m.l4Off, 8)) return true;
   const cscov = be16(m.data, m.l4Off + 4);
   if (cscov !== 0 && (cscov < 8 || cscov > m.l4Len)) return true;
   if (be16(m.data, m.l4Off + 6) === 0) return true;

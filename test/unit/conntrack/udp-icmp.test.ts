@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CtInfo, CtStatus, Hook, NONE, Verdict } from '../../../src/netfilter/skb.js';
-import { SEC, icmp, icmpError, skbOf, udp } from './pkt.js';
+import { formatConntrackEntry } from '../../../src/report/conntrack-text.js';
+import { SEC, icmp, icmpError, ipv4, skbOf, udp } from './pkt.js';
 import { entry, flow, newCt, pass, statsOf } from './run.js';
 
 const C = '172.17.0.2';
@@ -136,5 +137,40 @@ describe('ICMP tracker', () => {
     pass(ct, mystery);
     expect(mystery.ct).toBe(NONE);
     expect(statsOf(ct)).toMatchObject({ error: 4, invalid: 0 });
+  });
+});
+
+describe('GRE, generic protocols and fragments', () => {
+  const gre = (src: string, dst: string) => ipv4(src, dst, 47, new Uint8Array([0, 0, 0x08, 0x00, 0x45, 0, 0, 20]));
+
+  it('GRE: 30 s unreplied, 180 s and ASSURED once replied; printed with keys', () => {
+    const ct = newCt();
+    pass(ct, skbOf(gre(C, S), 0));
+    expect(entry(ct, 0.5 * SEC, 0)!.timeout).toBe(29);
+    pass(ct, skbOf(gre(S, C), 1 * SEC));
+    pass(ct, skbOf(gre(C, S), 2 * SEC));
+    const e = entry(ct, 2 * SEC, 0)!;
+    expect([e.timeout, e.status & CtStatus.ASSURED]).toEqual([180, CtStatus.ASSURED]);
+    expect(formatConntrackEntry(e, { acct: true })).toBe(
+      'ipv4     2 gre      47 180 src=172.17.0.2 dst=198.51.100.10 srckey=0x0 dstkey=0x0 packets=2 bytes=56 src=198.51.100.10 dst=172.17.0.2 srckey=0x0 dstkey=0x0 packets=1 bytes=28 [ASSURED] mark=0 use=1',
+    );
+  });
+
+  it('other protocols use the generic tracker: 600 s, no ports', () => {
+    const ct = newCt();
+    pass(ct, skbOf(ipv4(C, S, 50, new Uint8Array(16)), 0));
+    const e = ct.dump(0.5 * SEC)[0]!;
+    expect(formatConntrackEntry(e, { acct: false })).toBe('ipv4     2 unknown  50 599 src=172.17.0.2 dst=198.51.100.10 [UNREPLIED] src=198.51.100.10 dst=172.17.0.2 mark=0 use=1');
+  });
+
+  it('fragments: a non-first fragment at PRE_ROUTING is INVALID; locally generated fragments are not tracked', () => {
+    const ct = newCt();
+    const later = skbOf(ipv4(C, S, 17, new Uint8Array(16), { frag: 0x0010 }), 0);
+    pass(ct, later);
+    expect(later.ct).toBe(NONE);
+    const local = skbOf(ipv4(C, S, 17, udp(C, 5000, S, 9999, 20).subarray(20, 36), { frag: 0x2000 }), 0);
+    pass(ct, local, Hook.LOCAL_OUT);
+    expect(local.ct).toBe(NONE);
+    expect(statsOf(ct)).toMatchObject({ invalid: 1 });
   });
 });

@@ -63,9 +63,9 @@ export const MAX_BLOCK = 16 * 1024 * 1024;
 /** Largest number of interfaces one cursor describes (bounds memory on hostile files). */
 export const MAX_INTERFACES = 65536;
 
-/** Build a CaptureFormatError at a location. Cold path only. */
+/** Build a CaptureFormatError at a location; `record` < 0 means before any record (file header). Cold. */
 export function captureError(code: string, message: string, path: string, offset: number, record: number): CaptureFormatError {
-  return new CaptureFormatError(code, message, { path, offset, record });
+  return record >= 0 ? new CaptureFormatError(code, message, { path, offset, record }) : new CaptureFormatError(code, message, { path, offset });
 }
 
 /** Distinct warnings kept per cursor; repeats of a (code, path) pair only increase its count. */

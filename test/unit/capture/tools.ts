@@ -13,9 +13,9 @@ export function runTool(tool: string, args: string[]): string {
   }
 }
 
-/** tshark -T fields over a file: one array of field values per packet. */
-export function tsharkFields(file: string, fields: string[]): string[][] {
-  const args = ['-r', file, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=f'];
+/** tshark -T fields over a file: one array of field values per packet (first occurrence, or all joined by ','). */
+export function tsharkFields(file: string, fields: string[], occurrence: 'f' | 'a' = 'f'): string[][] {
+  const args = ['-r', file, '-T', 'fields', '-E', 'separator=\t', '-E', `occurrence=${occurrence}`];
   for (const f of fields) args.push('-e', f);
   const out = runTool('tshark', args);
   return out

@@ -67,7 +67,10 @@ export class Ipv4Manip {
     r.lostOld = 0;
     r.lostNew = 0;
     if (iph + 20 > end || iph + 20 > capEnd) return false;
-    const hdroff = iph + (b[iph]! & 0x0f) * 4;
+    const ihl = (b[iph]! & 0x0f) * 4;
+    // a header length below 20 never reaches NAT in the kernel (ip_rcv, conntrack's ICMP error check)
+    if (ihl < 20) return false;
+    const hdroff = iph + ihl;
     const addrOff = manip === Manip.SRC ? iph + 12 : iph + 16;
     const oldAddr = be32(b, addrOff);
     const newAddr = manip === Manip.SRC ? target.src : target.dst;

@@ -54,6 +54,11 @@ export class NatAllocator {
   readonly stats = new NatAllocStats();
   private readonly ops: NatConntrack;
   private readonly extras: NatCtExtras | null;
+  /**
+   * A key (port or ICMP id) to start from instead of a random offset: the kernel's own choice for the
+   * packet being bound, pinned from a capture by the replay engine. -1 when there is none.
+   */
+  preferredKey = -1;
   private readonly prng: Prng;
   private readonly inv = new Tuple();
   private readonly t1 = new Tuple();
@@ -217,8 +222,11 @@ export class NatAllocator {
     // u16 off: PROTO_OFFSET shifts by the base; random for --random*/SRC; 0 for DST since 6.8
     let off: number;
     if ((flags & NatRangeFlag.PROTO_OFFSET) !== 0) off = ((keySrc ? t.sport : t.dport) - range.baseProto) & 0xffff;
-    else if ((flags & NAT_RANGE_PROTO_RANDOM_ALL) !== 0 || manip !== Manip.DST) off = this.prng.u16();
-    else off = 0;
+    else if ((flags & NAT_RANGE_PROTO_RANDOM_ALL) !== 0 || manip !== Manip.DST) {
+      // a choice pinned from a capture (what the kernel drew for this very packet) replaces the draw
+      const pk = this.preferredKey;
+      off = pk >= min && pk - min < size ? pk - min : this.prng.u16();
+    } else off = 0;
 
     let attempts = size < MAX_ATTEMPTS ? size : MAX_ATTEMPTS;
     for (;;) {

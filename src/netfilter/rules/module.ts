@@ -23,6 +23,8 @@ export const HookBit = {
 export interface OptionSpec {
   /** Long name without the dashes (`dport`). Unique prefixes are accepted, as getopt_long does. */
   name: string;
+  /** Other spellings of the same option (`sport` for `source-port`); they share its id and repeat count. */
+  alias?: readonly string[];
   /** Number of values it takes: 0, 1 or 2 (`--tcp-flags MASK COMP`, `--match-set NAME FLAGS`). */
   args: 0 | 1 | 2;
   /** A `!` may precede it. */

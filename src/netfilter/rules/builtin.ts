@@ -1,0 +1,97 @@
+// The registry of every match and target module nfreplay models, by name and family.
+
+import type { MatchModule, TargetModule } from './module.js';
+import { ModuleRegistry } from './module.js';
+import { tcpMatch, udpMatch } from './match/xt_tcpudp.js';
+import { conntrackMatchModule, stateMatchModule } from './match/xt_conntrack.js';
+import { addrtypeMatch } from './match/xt_addrtype.js';
+import { markMatch, connmarkMatch } from './match/xt_mark.js';
+import { commentMatch } from './match/xt_comment.js';
+import { multiportMatch } from './match/xt_multiport.js';
+import { icmpMatch } from './match/ipt_icmp.js';
+import { icmp6Match } from './match/ip6t_icmp6.js';
+import { iprangeMatch } from './match/xt_iprange.js';
+import { lengthMatch } from './match/xt_length.js';
+import { ttlMatch } from './match/ipt_ttl.js';
+import { dscpMatch, tosMatch } from './match/xt_dscp.js';
+import { pkttypeMatch } from './match/xt_pkttype.js';
+import { macMatch } from './match/xt_mac.js';
+import { tcpmssMatch } from './match/xt_tcpmss.js';
+import { physdevMatchModule } from './match/xt_physdev.js';
+import { limitMatch } from './match/xt_limit.js';
+import { statisticMatch } from './match/xt_statistic.js';
+import { recentMatch } from './match/xt_recent.js';
+import { setMatch } from './match/xt_set.js';
+import { dnatTarget, snatTarget, masqueradeTarget, redirectTarget } from './target/xt_nat.js';
+import { rejectTarget } from './target/ipt_REJECT.js';
+import { logTarget, nflogTarget, traceTarget } from './target/xt_LOG.js';
+import { markTarget, connmarkTarget } from './target/xt_MARK.js';
+import { tcpmssTarget } from './target/xt_TCPMSS.js';
+import { ttlTarget } from './target/ipt_TTL.js';
+import { ctTarget, notrackTarget } from './target/xt_CT.js';
+import { nfqueueTarget } from './target/xt_NFQUEUE.js';
+import { checksumTarget } from './target/xt_CHECKSUM.js';
+import { dscpTarget, tosTarget } from './target/xt_DSCP.js';
+
+/** Every built-in match module. */
+export const BUILTIN_MATCHES: readonly MatchModule[] = [
+  tcpMatch,
+  udpMatch,
+  conntrackMatchModule,
+  stateMatchModule,
+  addrtypeMatch,
+  markMatch,
+  connmarkMatch,
+  commentMatch,
+  multiportMatch,
+  icmpMatch,
+  icmp6Match,
+  iprangeMatch,
+  lengthMatch,
+  ttlMatch,
+  dscpMatch,
+  tosMatch,
+  pkttypeMatch,
+  macMatch,
+  tcpmssMatch,
+  physdevMatchModule,
+  limitMatch,
+  statisticMatch,
+  recentMatch,
+  setMatch,
+] as readonly MatchModule[];
+
+/** Every built-in target module. */
+export const BUILTIN_TARGETS: readonly TargetModule[] = [
+  dnatTarget,
+  snatTarget,
+  masqueradeTarget,
+  redirectTarget,
+  rejectTarget,
+  logTarget,
+  nflogTarget,
+  traceTarget,
+  markTarget,
+  connmarkTarget,
+  tcpmssTarget,
+  ttlTarget,
+  ctTarget,
+  notrackTarget,
+  nfqueueTarget,
+  checksumTarget,
+  dscpTarget,
+  tosTarget,
+] as readonly TargetModule[];
+
+let registry: ModuleRegistry | null = null;
+
+/** The shared registry of built-in modules (made once). */
+export function builtinRegistry(): ModuleRegistry {
+  if (registry === null) {
+    const r = new ModuleRegistry();
+    for (const m of BUILTIN_MATCHES) r.addMatch(m);
+    for (const t of BUILTIN_TARGETS) r.addTarget(t);
+    registry = r;
+  }
+  return registry;
+}

@@ -8,7 +8,7 @@ export const IPTABLES_MATCHES: ReadonlySet<string> = new Set([
   'helper', 'hl', 'icmp', 'icmp6', 'iprange', 'ipv6header', 'ipvs', 'length', 'limit', 'mac', 'mark', 'mh',
   'multiport', 'nfacct', 'osf', 'owner', 'physdev', 'pkttype', 'policy', 'quota', 'rateest', 'realm', 'recent',
   'rpfilter', 'rt', 'sctp', 'set', 'socket', 'srh', 'state', 'statistic', 'string', 'tcp', 'tcpmss', 'time',
-  'tos', 'ttl', 'u32', 'udp', 'udplite', 'unclean', 'geoip', 'condition', 'fuzzy', 'ipp2p', 'psd', 'iface',
+  'tos', 'ttl', 'u32', 'udp', 'udplite', 'unclean', 'geoip', 'condition', 'fuzzy', 'ipp2p', 'psd', 'iface', 'ipcomp', 'l2tp', 'devgroup', 'mh', 'sctp',
 ]);
 
 /** Target extensions of iptables/ip6tables. */

@@ -14,8 +14,8 @@ import { Verdict } from '../../skb.js';
 export const LOG_DEFAULT_LEVEL = 4;
 /** Longest `--log-prefix` (struct xt_log_info prefix[30] with its NUL). */
 export const LOG_PREFIX_MAX = 29;
-/** Longest `--nflog-prefix` kept (struct xt_nflog_info prefix[64]). */
-export const NFLOG_PREFIX_MAX = 64;
+/** Longest `--nflog-prefix` kept (struct xt_nflog_info prefix[64] with its NUL). */
+export const NFLOG_PREFIX_MAX = 63;
 
 const LEVELS: ReadonlyArray<readonly [string, number]> = [
   ['alert', 1], ['crit', 2], ['debug', 7], ['emerg', 0], ['err', 3], ['error', 3], ['info', 6], ['notice', 5], ['panic', 0], ['warning', 4], ['warn', 4],
@@ -65,6 +65,9 @@ export const logTarget: TargetModule<LogData, null> = {
   },
 };
 
+/** XT_NFLOG_DEFAULT_THRESHOLD. */
+export const NFLOG_DEFAULT_THRESHOLD = 0;
+
 /** XT_NFLOG_F_COPY_LEN: `--nflog-size` given (rather than the old `--nflog-range`). */
 const NFLOG_F_COPY_LEN = 0x1;
 
@@ -84,7 +87,7 @@ export const nflogTarget: TargetModule<NflogParse, null> = {
     { name: 'nflog-size', args: 1 },
     { name: 'nflog-threshold', args: 1 },
   ],
-  init: () => ({ kind: TargetKind.NFLOG, group: 0, prefix: '', size: -1, threshold: 1, flags: 0 }),
+  init: () => ({ kind: TargetKind.NFLOG, group: 0, prefix: '', size: -1, threshold: NFLOG_DEFAULT_THRESHOLD, flags: 0 }),
   parse(d, o, ctx) {
     switch (o.id) {
       case 0:
@@ -92,7 +95,7 @@ export const nflogTarget: TargetModule<NflogParse, null> = {
         break;
       case 1:
         if (o.value.includes('\n')) badValue(ctx, 'Newlines not allowed in --nflog-prefix');
-        // struct xt_nflog_info holds 64 bytes; iptables (legacy) keeps the truncated prefix
+        // struct xt_nflog_info holds 64 bytes with the NUL; iptables (legacy) keeps the truncated prefix
         d.prefix = o.value.slice(0, NFLOG_PREFIX_MAX);
         break;
       case 2:
@@ -105,7 +108,7 @@ export const nflogTarget: TargetModule<NflogParse, null> = {
         d.flags |= NFLOG_F_COPY_LEN;
         break;
       case 4:
-        d.threshold = uintOr(ctx, o.value, 1, 0xffff, 'nflog-threshold');
+        d.threshold = uintOr(ctx, o.value, 0, 0xffff, 'nflog-threshold');
         break;
     }
   },
@@ -116,7 +119,7 @@ export const nflogTarget: TargetModule<NflogParse, null> = {
     if (d.group !== 0) parts.push(`--nflog-group ${d.group}`);
     if ((d.flags & NFLOG_F_COPY_LEN) !== 0) parts.push(`--nflog-size ${d.size}`);
     else if (d.size > 0) parts.push(`--nflog-range ${d.size}`);
-    if (d.threshold !== 1) parts.push(`--nflog-threshold ${d.threshold}`);
+    if (d.threshold !== NFLOG_DEFAULT_THRESHOLD) parts.push(`--nflog-threshold ${d.threshold}`);
     return parts.join(' ');
   },
   createState: noState,

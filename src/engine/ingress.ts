@@ -33,6 +33,8 @@ export class IngressMap {
   /** Host MAC addresses (own frames are sent, never received). */
   private readonly ownMacs = new Set<number>();
   readonly skipped = [0, 0, 0, 0];
+  /** Why the last classify() returned -1 (a Skip value), or Skip.INPUT. */
+  lastSkip = 0;
 
   constructor(
     private readonly host: Host,
@@ -77,6 +79,7 @@ export class IngressMap {
     if (dir === Direction.UNKNOWN && rec.pktType === 4) dir = Direction.OUTBOUND;
     if (dir === Direction.UNKNOWN) dir = this.inferDirection(iface, m);
     if (dir === Direction.OUTBOUND) return this.skip(Skip.OUTBOUND);
+    this.lastSkip = Skip.INPUT;
     if (iface.master >= 0) {
       this.learned.set(macKey(m.srcMacHi, m.srcMacLo), iface.id);
       if (m.l3 === L3.IPV4 && m.saddr !== 0) this.ipToMac.set(m.saddr, macKey(m.srcMacHi, m.srcMacLo));
@@ -87,6 +90,7 @@ export class IngressMap {
 
   private skip(why: number): number {
     this.skipped[why]!++;
+    this.lastSkip = why;
     return -1;
   }
 

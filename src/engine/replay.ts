@@ -41,6 +41,7 @@ import { VcpuScheduler } from './schedule.js';
 import { ReplayOutputs } from './outputs.js';
 import { needsConntrack, isNftBackend } from './ct-needed.js';
 import { buildReplayReport } from '../report/replay-report.js';
+import { prescan } from './prescan.js';
 import type { ReplayReport } from '../report/replay-report.js';
 
 export type Steering = 'rps' | 'iface';
@@ -62,6 +63,8 @@ export interface ReplayOptions {
   sysctls: readonly string[];
   strict: boolean;
   engine: EngineKind;
+  /** Pre-scan the captures for neighbour resolution, the host's sockets and the kernel's random NAT choices. */
+  prescan: boolean;
   /** 0-based input packet index to trace (-1: none), and where trace lines go. */
   traceIndex: number;
   traceOut: ((line: string) => void) | null;
@@ -116,6 +119,8 @@ function replayWith(o: ReplayOptions, host: Host, rules: RuleEngine, rulesText: 
   const nat = new Nat({ conntrack: ct, prng: prng.fork('nat'), host: natHost, extras: ct });
   const ruleEnv = createRuleEnv(host, prng.fork('statistic'));
   const ingress = new IngressMap(host, o.captures, o.ingress);
+  const pre = o.prescan ? prescan(host, o.captures, o.ingress, o.strict) : null;
+  const neighbourSeed = pre === null ? host.neighbours : host.neighbours.filter((n) => !pre.arpResolved.has(n.addr));
 
   // the clock: virtual ns since the first packet's timestamp
   let baseSec = -1;
@@ -153,7 +158,10 @@ function replayWith(o: ReplayOptions, host: Host, rules: RuleEngine, rulesText: 
     nftBackend: isNftBackend(rulesText),
     trace: null,
     neighEvents,
+    natHints: pre?.hints ?? null,
+    neighbourSeed,
   });
+  for (const s of pre?.localSockets ?? []) dp.localSockets.addConnection(s.proto, s.addr, s.port);
   ruleEnv.bind(dp);
   void ipFinishOutput2;
 
@@ -205,7 +213,6 @@ function replayWith(o: ReplayOptions, host: Host, rules: RuleEngine, rulesText: 
       decodeFrame(p.meta, p.buf, HEADROOM, len, rec.origLen, rec.linkType, counters, Verify.ALL);
       const dev = ingress.classify(rec, p.meta);
       if (dev < 0) {
-        if (ingressSkippedLocal(rec.direction, p, host)) dp.localSockets.addConnection(p.meta.ipProto, p.meta.saddr, p.meta.sport);
         dp.pool.put(p);
         continue;
       }
@@ -270,12 +277,6 @@ function replayWith(o: ReplayOptions, host: Host, rules: RuleEngine, rulesText: 
   });
   writeFileAtomic(path.join(o.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   return { report, outDir: o.outDir };
-}
-
-/** An outbound frame from one of the host's addresses reveals a socket of the host's own. */
-function ingressSkippedLocal(direction: number, p: Pkt, host: Host): boolean {
-  const m = p.meta;
-  return direction === 2 && m.l3 === L3.IPV4 && m.l4Off >= 0 && (m.ipProto === 6 || m.ipProto === 17) && host.fib.isLocal(m.saddr);
 }
 
 /** --trace: every rule-walk step of the traced packet (and the packets it causes). */

@@ -25,6 +25,7 @@ interface ReplayCliOptions {
   json?: boolean;
   strict?: boolean;
   progress?: boolean;
+  prescan?: boolean;
 }
 
 function collect(v: string, prev: string[]): string[] {
@@ -61,6 +62,7 @@ export function registerReplay(program: Command): void {
     .option('--json', 'print report.json on stdout instead of the summary')
     .option('--strict', 'a truncated final capture record is an error, not a warning')
     .option('--no-progress', 'no progress line on stderr')
+    .option('--no-prescan', 'skip the first pass (neighbour state, the host\'s own sockets and the kernel\'s random NAT choices taken from the capture)')
     .addHelpText(
       'after',
       `
@@ -94,6 +96,7 @@ Examples:
           sysctls: opts.sysctl,
           strict: opts.strict === true,
           engine: opts.engine,
+          prescan: opts.prescan !== false,
           traceIndex: opts.trace === undefined ? -1 : intOption('--trace', opts.trace, -1, 0),
           traceOut: (l) => traceLines.push(l),
           progress: showProgress

@@ -23,6 +23,9 @@ import type { DatapathSink } from './sink.js';
 import { IcmpLimiter } from './icmp-limit.js';
 import { DatapathStats } from './stats.js';
 import { LocalSockets } from './local-sockets.js';
+import type { NatHints } from '../../engine/prescan.js';
+import type { HostNeighbour } from '../../host/types.js';
+import { hookToManip, Manip } from '../nat/range.js';
 
 export interface DatapathOptions {
   host: Host;
@@ -41,6 +44,10 @@ export interface DatapathOptions {
   /** Trace sink for the packet being traced (--trace), or null. */
   trace: TraceSink | null;
   neighEvents: NeighEvents;
+  /** Kernel NAT choices seen in the capture (prescan), or null. */
+  natHints: NatHints | null;
+  /** Neighbour entries known when the capture starts (the snapshot's, minus those resolved in it). */
+  neighbourSeed: readonly HostNeighbour[];
 }
 
 /** The tables in the order their hooks run at equal points (raw, mangle, nat, filter, security). */
@@ -62,7 +69,12 @@ export class Datapath {
   readonly icmpLimit: IcmpLimiter;
   readonly stats: DatapathStats;
   readonly localSockets: LocalSockets;
-  readonly result = new RuleResult();
+  /**
+   * One RuleResult per nesting level: a REJECT inside a walk sends its answer through OUTPUT and POSTROUTING
+   * before the outer walk has returned (as the kernel does), so walks nest.
+   */
+  private readonly results: RuleResult[] = [new RuleResult()];
+  private depth = 0;
   readonly raw: TableProgram | undefined;
   readonly mangle: TableProgram | undefined;
   readonly natTable: TableProgram | undefined;
@@ -76,6 +88,7 @@ export class Datapath {
   trace: TraceSink | null;
   /** Runs the nat table for Nat.hookFn. */
   readonly natRunner: NatRuleRunner;
+  readonly natHints: NatHints | null;
 
   constructor(o: DatapathOptions) {
     this.host = o.host;
@@ -94,7 +107,8 @@ export class Datapath {
     this.natTable = o.rules.table('nat');
     this.filter = o.rules.table('filter');
     this.security = o.rules.table('security');
-    this.neigh = new NeighTable(o.prng.fork('neigh'), o.neighEvents, o.host.neighbours);
+    this.neigh = new NeighTable(o.prng.fork('neigh'), o.neighEvents, o.neighbourSeed);
+    this.natHints = o.natHints;
     this.icmpLimit = new IcmpLimiter(o.host.sysctls, o.prng.fork('icmp'));
     this.stats = new DatapathStats();
     this.localSockets = new LocalSockets(o.host);
@@ -120,9 +134,12 @@ export class Datapath {
    */
   table(program: TableProgram, hook: number, p: Pkt): number {
     p.hook = hook;
-    const r = this.result;
+    if (this.depth === this.results.length) this.results.push(new RuleResult());
+    const r = this.results[this.depth++]!;
     const ctMark = p.ctMark;
+    // an exception here is a programming error that ends the whole run, so no finally is needed
     const v = this.trace !== null ? traceTable(program, hook, p, this.env, r, this.trace) : runTable(program, hook, p, this.env, r);
+    this.depth--;
     this.stats.verdict(hook, v);
     if (p.ctMark !== ctMark && p.ct !== NONE) this.ct.setMark(p.ct, p.ctMark, p);
     if (v === Verdict.DROP) {
@@ -148,7 +165,7 @@ export class Datapath {
     if (this.mangle !== undefined && (v = this.table(this.mangle, Hook.PRE_ROUTING, p)) !== Verdict.ACCEPT) return v;
     if (this.conntrackActive) {
       p.hook = Hook.PRE_ROUTING;
-      v = this.nat.hookFn(p, Hook.PRE_ROUTING, this.natTable !== undefined ? this.natRunner : null);
+      v = this.natHook(p, Hook.PRE_ROUTING);
       if (v !== Verdict.ACCEPT) return this.natVerdict(v, Hook.PRE_ROUTING);
     }
     return Verdict.ACCEPT;
@@ -164,7 +181,7 @@ export class Datapath {
     if (!this.nftBackend && this.security !== undefined && (v = this.table(this.security, Hook.LOCAL_IN, p)) !== Verdict.ACCEPT) return v;
     if (this.conntrackActive) {
       p.hook = Hook.LOCAL_IN;
-      v = this.nat.hookFn(p, Hook.LOCAL_IN, this.natTable !== undefined ? this.natRunner : null);
+      v = this.natHook(p, Hook.LOCAL_IN);
       if (v !== Verdict.ACCEPT) return this.natVerdict(v, Hook.LOCAL_IN);
     }
     if (this.nftBackend && this.security !== undefined && (v = this.table(this.security, Hook.LOCAL_IN, p)) !== Verdict.ACCEPT) return v;
@@ -209,7 +226,7 @@ export class Datapath {
     if (this.conntrackActive) {
       const daddr = p.meta.daddr;
       p.hook = Hook.LOCAL_OUT;
-      v = this.nat.hookFn(p, Hook.LOCAL_OUT, this.natTable !== undefined ? this.natRunner : null);
+      v = this.natHook(p, Hook.LOCAL_OUT);
       if (v !== Verdict.ACCEPT) return this.natVerdict(v, Hook.LOCAL_OUT);
       if (daddr !== p.meta.daddr && !reroute(p)) return this.kernelDrop(p, 'no_route', 'no route after DNAT in OUTPUT', Hook.LOCAL_OUT);
     }
@@ -227,10 +244,25 @@ export class Datapath {
     if (this.mangle !== undefined && (v = this.table(this.mangle, Hook.POST_ROUTING, p)) !== Verdict.ACCEPT) return v;
     if (this.conntrackActive) {
       p.hook = Hook.POST_ROUTING;
-      v = this.nat.hookFn(p, Hook.POST_ROUTING, this.natTable !== undefined ? this.natRunner : null);
+      v = this.natHook(p, Hook.POST_ROUTING);
       if (v !== Verdict.ACCEPT) return this.natVerdict(v, Hook.POST_ROUTING);
     }
     return this.confirm(p, Hook.POST_ROUTING);
+  }
+
+  /**
+   * The NAT hook (nf_nat_ipv4_fn). For a new connection the kernel's own random choice for this packet, when
+   * the capture shows it, is offered to the allocator in place of a random draw.
+   */
+  private natHook(p: Pkt, hook: number): number {
+    const hints = this.natHints;
+    if (hints !== null && p.ctInfo === CtInfo.NEW) {
+      this.nat.alloc.preferredKey = hookToManip(hook) === Manip.SRC ? hints.srcPort(p.meta) : hints.dstPort(p.meta);
+    }
+    p.hook = hook;
+    const v = this.nat.hookFn(p, hook, this.natTable !== undefined ? this.natRunner : null);
+    this.nat.alloc.preferredKey = -1;
+    return v;
   }
 
   /** nf_confirm at NF_IP_PRI_CONNTRACK_CONFIRM. */

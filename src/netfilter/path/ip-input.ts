@@ -43,7 +43,9 @@ export function receiveOnDevice(dp: Datapath, p: Pkt, dev: number): void {
 /** Re-read the packet's headers after the bytes changed wholesale (reassembly). */
 export function redecode(dp: Datapath, p: Pkt): void {
   const m = p.meta;
-  decodeIpv4Packet(m, p.buf, m.l3Off, m.ipTotalLen, dp.counters, Verify.ALL);
+  const l3 = m.l3Off;
+  // the header now carries the datagram's total length; meta still describes the last fragment
+  decodeIpv4Packet(m, p.buf, l3, (p.buf[l3 + 2]! << 8) | p.buf[l3 + 3]!, dp.counters, Verify.ALL);
 }
 
 /** Header sanity of ip_rcv_core / br_validate_ipv4: returns a drop reason or null. */

@@ -193,6 +193,8 @@ export class NeighTable {
     e.probes = 0;
     e.deadlineNs = nowNs + this.reachableTime();
     const q = e.queue;
+    // the queued packets go out through neigh_resolve_output, which caches the header (neigh_hh_init)
+    if (q.length > 0) e.hh = 1;
     e.queue = [];
     e.queueBytes = 0;
     for (const p of q) this.events.resolved(p, e, nowNs);

@@ -1,0 +1,165 @@
+// A first pass over the captures for what only hindsight tells: which neighbours the host resolved by ARP
+// during the capture (those had no cache entry when it started; the others are taken from the snapshot),
+// which sockets of its own the host used (it sent from them), and what the kernel chose where it chose at
+// random (NAT ports and ICMP ids): the host's outbound copy of a translated packet keeps its IP ID, TCP or
+// ICMP sequence and the untranslated side, so the choice can be pinned when the replay meets that packet.
+
+import { openCapture } from '../capture/open.js';
+import { Direction } from '../capture/types.js';
+import { decodeFrame, Verify } from '../decode/decode.js';
+import { DecodeCounters } from '../decode/counters.js';
+import { IpProto, L3, PacketMeta } from '../decode/meta.js';
+import type { Host } from '../host/host.js';
+import { hash4 } from '../util/hash.js';
+import { IngressMap } from './ingress.js';
+import type { IngressBindings } from './ingress.js';
+
+/** Cap on remembered outbound packets (bounded memory on huge captures). */
+const MAX_HINTS = 2_000_000;
+
+/** The invariant part of a packet across NAT, plus the translated side as the kernel sent it. */
+class Seen {
+  constructor(
+    readonly proto: number,
+    readonly ipId: number,
+    readonly extra: number,
+    readonly addr: number,
+    readonly port: number,
+    readonly chosenAddr: number,
+    readonly chosenPort: number,
+  ) {}
+}
+
+/** Kernel choices seen in the capture, looked up by the invariant fields of a packet. */
+export class NatHints {
+  /** Keyed by the untranslated destination (for source NAT choices). */
+  private readonly bySrc = new Map<number, Seen[]>();
+  /** Keyed by the untranslated source (for destination NAT choices). */
+  private readonly byDst = new Map<number, Seen[]>();
+  size = 0;
+  full = false;
+
+  /** Record an outbound packet the host sent. */
+  add(m: PacketMeta): void {
+    if (this.size >= MAX_HINTS) {
+      this.full = true;
+      return;
+    }
+    const extra = extraOf(m);
+    if (extra < 0) return;
+    const sk = key(m.ipProto, m.ipId, extra, m.daddr, portOfDst(m));
+    push(this.bySrc, sk, new Seen(m.ipProto, m.ipId, extra, m.daddr, portOfDst(m), m.saddr, portOfSrc(m)));
+    const dk = key(m.ipProto, m.ipId, extra, m.saddr, portOfSrc(m));
+    push(this.byDst, dk, new Seen(m.ipProto, m.ipId, extra, m.saddr, portOfSrc(m), m.daddr, portOfDst(m)));
+    this.size++;
+  }
+
+  /** The source port (or ICMP id) the kernel gave this packet after source NAT, or -1. */
+  srcPort(m: PacketMeta): number {
+    const s = find(this.bySrc, m, m.daddr, portOfDst(m));
+    return s === null ? -1 : s.chosenPort;
+  }
+
+  /** The destination port the kernel gave this packet after destination NAT, or -1. */
+  dstPort(m: PacketMeta): number {
+    const s = find(this.byDst, m, m.saddr, portOfSrc(m));
+    return s === null ? -1 : s.chosenPort;
+  }
+}
+
+function portOfSrc(m: PacketMeta): number {
+  return m.ipProto === IpProto.ICMP ? m.icmpId : m.sport;
+}
+function portOfDst(m: PacketMeta): number {
+  return m.ipProto === IpProto.ICMP ? m.icmpType : m.dport;
+}
+
+/** What else NAT keeps: the TCP sequence, the ICMP sequence, the UDP length; -1 when not usable. */
+function extraOf(m: PacketMeta): number {
+  if (m.l4Off < 0 || m.fragOffset !== 0) return -1;
+  if (m.ipProto === IpProto.TCP) return m.tcpSeq;
+  if (m.ipProto === IpProto.UDP) return m.l4Len;
+  if (m.ipProto === IpProto.ICMP && (m.icmpType === 8 || m.icmpType === 0)) return m.icmpSeq;
+  return -1;
+}
+
+function key(proto: number, ipId: number, extra: number, addr: number, port: number): number {
+  return hash4(proto, (ipId << 16) | (port & 0xffff), extra, addr, 0);
+}
+
+function push(map: Map<number, Seen[]>, k: number, s: Seen): void {
+  const l = map.get(k);
+  if (l === undefined) map.set(k, [s]);
+  else if (!l.some((x) => x.chosenAddr === s.chosenAddr && x.chosenPort === s.chosenPort && x.addr === s.addr && x.port === s.port)) l.push(s);
+}
+
+function find(map: Map<number, Seen[]>, m: PacketMeta, addr: number, port: number): Seen | null {
+  const extra = extraOf(m);
+  if (extra < 0) return null;
+  const l = map.get(key(m.ipProto, m.ipId, extra, addr, port));
+  if (l === undefined) return null;
+  for (const s of l) if (s.proto === m.ipProto && s.ipId === m.ipId && s.extra === extra && s.addr === addr && s.port === port) return s;
+  return null;
+}
+
+export interface PrescanResult {
+  /** Neighbours whose ARP replies to the host the capture holds. */
+  arpResolved: Set<number>;
+  hints: NatHints;
+  /** (proto, local address, port) the host sent from. */
+  localSockets: { proto: number; addr: number; port: number }[];
+  records: number;
+}
+
+/** Read the captures once. */
+export function prescan(host: Host, files: string[], bindings: IngressBindings, strict: boolean): PrescanResult {
+  const cursor = openCapture(files, { strict });
+  const ingress = new IngressMap(host, files, bindings);
+  const meta = new PacketMeta();
+  const counters = new DecodeCounters();
+  const out: PrescanResult = { arpResolved: new Set(), hints: new NatHints(), localSockets: [], records: 0 };
+  const socketKeys = new Set<number>();
+  const described = new Set<number>();
+  try {
+    let rec;
+    while ((rec = cursor.next()) !== null) {
+      out.records++;
+      if (!described.has(rec.interfaceId)) {
+        for (const ci of cursor.interfaces()) {
+          if (described.has(ci.id)) continue;
+          described.add(ci.id);
+          ingress.describe(ci, files[ci.fileIndex] ?? '?');
+        }
+      }
+      decodeFrame(meta, rec.data, rec.offset, rec.caplen, rec.origLen, rec.linkType, counters, Verify.NONE);
+      const dev = ingress.classify(rec, meta);
+      const outbound = dev < 0 && (rec.direction === Direction.OUTBOUND || rec.pktType === 4 || ingress.lastSkip === 1);
+      if (meta.l3 === L3.ARP && dev >= 0) noteArp(host, meta, out.arpResolved);
+      if (!outbound || meta.l3 !== L3.IPV4) continue;
+      out.hints.add(meta);
+      // a reset or an ICMP answer proves no socket; a segment or datagram sent from a port does
+      const tcpSocket = meta.ipProto === IpProto.TCP && (meta.tcpFlags & 0x04) === 0;
+      if ((tcpSocket || meta.ipProto === IpProto.UDP) && meta.l4Off >= 0 && host.fib.isLocal(meta.saddr)) {
+        const k = meta.ipProto * 4294967296 * 65536 + meta.saddr * 65536 + meta.sport;
+        if (!socketKeys.has(k)) {
+          socketKeys.add(k);
+          out.localSockets.push({ proto: meta.ipProto, addr: meta.saddr, port: meta.sport });
+        }
+      }
+    }
+  } finally {
+    cursor.close();
+  }
+  return out;
+}
+
+/** A received ARP reply addressed to one of the host's addresses: the sender was being resolved. */
+function noteArp(host: Host, m: PacketMeta, resolved: Set<number>): void {
+  const b = m.data;
+  const a = m.l3Off;
+  if (a < 0 || a + 28 > m.frameOff + m.caplen) return;
+  if (b[a + 4] !== 6 || b[a + 5] !== 4 || ((b[a + 6]! << 8) | b[a + 7]!) !== 2) return;
+  const spa = ((b[a + 14]! << 24) | (b[a + 15]! << 16) | (b[a + 16]! << 8) | b[a + 17]!) >>> 0;
+  const tpa = ((b[a + 24]! << 24) | (b[a + 25]! << 16) | (b[a + 26]! << 8) | b[a + 27]!) >>> 0;
+  if (host.fib.isLocal(tpa)) resolved.add(spa);
+}

@@ -46,7 +46,10 @@ export const GRE_STREAM_TIMEOUT_S = 180;
 
 /** Resolved configuration; timeouts in ns. */
 export class CtConfig {
+  /** nf_conntrack_max; 0 means no limit (the kernel skips the check), bounded here by `capacity`. */
   readonly max: number;
+  /** Records the table holds (before slack): nf_conntrack_max, or 1 Mi entries when it is 0. */
+  readonly capacity: number;
   readonly buckets: number;
   readonly checksum: boolean;
   readonly acct: boolean;
@@ -75,7 +78,6 @@ export class CtConfig {
       if (!Number.isInteger(v) || v < 0) throw new NfError('ERR_CT_OPTION', `options.sysctls.${k} must be a non-negative integer, got ${String(v)}`);
       s[k] = v;
     }
-    if (s.conntrackMax < 1) throw new NfError('ERR_CT_OPTION', 'options.sysctls.conntrackMax must be at least 1');
     if (s.conntrackMax > 1 << 24) throw new NfError('ERR_CT_OPTION', `options.sysctls.conntrackMax ${s.conntrackMax} is larger than this model supports (16777216)`);
     if (s.conntrackBuckets < 1 || s.conntrackBuckets > 1 << 25) {
       throw new NfError('ERR_CT_OPTION', `options.sysctls.conntrackBuckets must be in 1..33554432, got ${s.conntrackBuckets}`);
@@ -88,6 +90,7 @@ export class CtConfig {
     if (!Number.isInteger(seed)) throw new NfError('ERR_CT_OPTION', `options.seed must be an integer, got ${String(seed)}`);
 
     this.max = s.conntrackMax;
+    this.capacity = s.conntrackMax === 0 ? Math.max(s.conntrackBuckets, 1 << 20) : s.conntrackMax;
     this.buckets = s.conntrackBuckets;
     this.checksum = s.conntrackChecksum !== 0;
     this.acct = s.conntrackAcct !== 0;

@@ -68,7 +68,7 @@ export class Conntrack implements ConntrackApi, TrackerHost {
 
   constructor(opts: ConntrackOptions = {}) {
     this.cfg = new CtConfig(opts);
-    this.table = new CtTable(this.cfg.max, this.cfg.buckets, this.cfg.cpus, this.cfg.seed);
+    this.table = new CtTable(this.cfg.capacity, this.cfg.buckets, this.cfg.cpus, this.cfg.seed);
     this.ver = new Versions(this.table, this.cfg.cpus, this.cfg.serviceNs);
     this.life = new Lifecycle(this.table, this.ver, this.cfg.serviceNs);
     this.look = new Lookup(this.table, this.ver, this.life);
@@ -182,7 +182,7 @@ export class Conntrack implements ConntrackApi, TrackerHost {
     const cpu = skb.vcpu;
     const now = skb.nowNs;
     const t = this.table;
-    if (t.count() + 1 > this.cfg.max) {
+    if (this.cfg.max !== 0 && t.count() + 1 > this.cfg.max) {
       const drops = this.look.earlyDrop(t.bucketOf(tu.src, tu.dst, tu.sport, tu.dport, tu.proto), cpu, now);
       if (drops === 0) return INIT_NOMEM; // "nf_conntrack: table full, dropping packet"
       this.stats.add(cpu, CtStat.EARLY_DROP, drops);

@@ -66,9 +66,29 @@ describe('table limits: nf_conntrack_max and early_drop', () => {
     expect(ct.dump(4 * SEC).map((e) => e.original.sport)).toEqual([6000, 6001]);
   });
 
+  it('nf_conntrack_max = 0 means no limit: nothing is evicted', () => {
+    const ct = newCt({ sysctls: { conntrackMax: 0, conntrackBuckets: 4096 } });
+    for (let i = 0; i < 300; i++) expect(pass(ct, flowAt(10000 + i, 0))).toBe(Verdict.ACCEPT);
+    expect([ct.count(), statsOf(ct).early_drop, statsOf(ct).drop]).toEqual([300, 0, 0]);
+  });
+
+  it('refuses to insert into a chain longer than the random 50–79 limit (chaintoolong, insert_failed)', () => {
+    // one bucket holds both tuples of every entry: the chain grows by two per confirmed entry
+    const ct = newCt({ sysctls: { conntrackMax: 0, conntrackBuckets: 1 } });
+    let accepted = 0;
+    for (let i = 0; i < 100; i++) if (pass(ct, flowAt(10000 + i, 0)) === Verdict.ACCEPT) accepted++;
+    const s = statsOf(ct);
+    // a walk fails once more than limit + 1 nodes precede the end: 2n > 51 at the earliest, 2n > 80 at the latest
+    expect(accepted).toBeGreaterThanOrEqual(26);
+    expect(accepted).toBeLessThanOrEqual(41);
+    expect([s.chaintoolong, s.insert_failed, s.drop]).toEqual([100 - accepted, 100 - accepted, 0]);
+    expect(ct.count()).toBe(accepted);
+  });
+
   it('validates options eagerly with a typed error', () => {
     expect(() => createConntrack({ cpus: 0 })).toThrow(NfError);
-    expect(() => createConntrack({ sysctls: { conntrackMax: 0 } })).toThrow(/conntrackMax/);
+    expect(() => createConntrack({ sysctls: { conntrackMax: -1 } })).toThrow(/conntrackMax/);
+    expect(() => createConntrack({ sysctls: { conntrackBuckets: 0 } })).toThrow(/conntrackBuckets/);
     expect(() => createConntrack({ serviceNs: -1 })).toThrow(/serviceNs/);
   });
 });

@@ -43,11 +43,13 @@ export class IngressMap {
   ) {
     this.byFile = files.map(() => -1);
     for (const [path, name] of bindings) {
-      const i = files.indexOf(path);
-      if (i < 0) throw new UsageError(`--ingress ${name}=${path}: ${path} is not one of the capture files`);
+      if (!files.includes(path)) throw new UsageError(`--ingress ${name}=${path}: ${path} is not one of the capture files`);
       const iface = host.byName(name);
       if (iface === undefined) throw new UsageError(`--ingress ${name}=${path}: the snapshot has no interface "${name}"`);
-      this.byFile[i] = iface.id;
+      // a file read as several per-interface copies appears several times
+      files.forEach((f, i) => {
+        if (f === path) this.byFile[i] = iface.id;
+      });
     }
     for (const i of host.ifaces) this.ownMacs.add(macKey(i.macHi, i.macLo));
   }

@@ -5,6 +5,8 @@
 // ICMP sequence and the untranslated side, so the choice can be pinned when the replay meets that packet.
 
 import { openCapture } from '../capture/open.js';
+import { openCaptureSplit } from '../capture/interface-split.js';
+import type { CaptureCursor } from '../capture/types.js';
 import { Direction } from '../capture/types.js';
 import { decodeFrame, Verify } from '../decode/decode.js';
 import { DecodeCounters } from '../decode/counters.js';
@@ -109,15 +111,40 @@ export interface PrescanResult {
   /** (proto, local address, port) the host sent from. */
   localSockets: { proto: number; addr: number; port: number }[];
   records: number;
+  /**
+   * Per input file: how many per-interface copies it must be read as to be in time order (0 = read once):
+   * a multi-interface file whose records go back in time.
+   */
+  split: number[];
 }
 
-/** Read the captures once. */
+/** Open `files` plainly, or with the per-interface split; `origin` maps record file indexes back. */
+export function openTimeOrdered(files: string[], split: readonly number[] | null, strict: boolean): { cursor: CaptureCursor; origin: number[] } {
+  if (split === null || split.every((n) => n <= 1)) return { cursor: openCapture(files, { strict }), origin: files.map((_, i) => i) };
+  return openCaptureSplit(files, split, strict);
+}
+
+/**
+ * Read the captures once (twice when a file turns out not to be in time order: the second pass reads it
+ * per interface, as the replay will).
+ */
 export function prescan(host: Host, files: string[], bindings: IngressBindings, strict: boolean): PrescanResult {
-  const cursor = openCapture(files, { strict });
-  const ingress = new IngressMap(host, files, bindings);
+  const first = prescanPass(host, files, bindings, strict, null);
+  if (first.split.every((n) => n <= 1)) return first;
+  const second = prescanPass(host, files, bindings, strict, first.split);
+  second.split = first.split;
+  return second;
+}
+
+function prescanPass(host: Host, files: string[], bindings: IngressBindings, strict: boolean, split: number[] | null): PrescanResult {
+  const { cursor, origin } = openTimeOrdered(files, split, strict);
+  const ingress = new IngressMap(host, origin.map((i) => files[i]!), bindings);
+  const lastSec = files.map(() => -1);
+  const lastNsec = files.map(() => 0);
+  const backwards = files.map(() => false);
   const meta = new PacketMeta();
   const counters = new DecodeCounters();
-  const out: PrescanResult = { arpResolved: new Set(), hints: new NatHints(), localSockets: [], records: 0 };
+  const out: PrescanResult = { arpResolved: new Set(), hints: new NatHints(), localSockets: [], records: 0, split: [] };
   const socketKeys = new Set<number>();
   const described = new Set<number>();
   try {
@@ -128,8 +155,14 @@ export function prescan(host: Host, files: string[], bindings: IngressBindings, 
         for (const ci of cursor.interfaces()) {
           if (described.has(ci.id)) continue;
           described.add(ci.id);
-          ingress.describe(ci, files[ci.fileIndex] ?? '?');
+          ingress.describe(ci, files[origin[ci.fileIndex]!] ?? '?');
         }
+      }
+      const fi = origin[rec.fileIndex]!;
+      if (rec.tsSec < lastSec[fi]! || (rec.tsSec === lastSec[fi] && rec.tsNsec < lastNsec[fi]!)) backwards[fi] = true;
+      else {
+        lastSec[fi] = rec.tsSec;
+        lastNsec[fi] = rec.tsNsec;
       }
       decodeFrame(meta, rec.data, rec.offset, rec.caplen, rec.origLen, rec.linkType, counters, Verify.NONE);
       const dev = ingress.classify(rec, meta);
@@ -147,6 +180,8 @@ export function prescan(host: Host, files: string[], bindings: IngressBindings, 
         }
       }
     }
+    // files that go back in time and have several interfaces are read per interface
+    out.split = files.map((_, i) => (backwards[i] ? cursor.interfaces().filter((ci) => origin[ci.fileIndex] === i).length : 0));
   } finally {
     cursor.close();
   }

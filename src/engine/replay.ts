@@ -4,7 +4,6 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openCapture } from '../capture/open.js';
 import type { CaptureCursor } from '../capture/types.js';
 import { decodeFrame, Verify } from '../decode/decode.js';
 import { DecodeCounters } from '../decode/counters.js';
@@ -41,7 +40,8 @@ import { VcpuScheduler } from './schedule.js';
 import { ReplayOutputs } from './outputs.js';
 import { needsConntrack, isNftBackend } from './ct-needed.js';
 import { buildReplayReport } from '../report/replay-report.js';
-import { prescan } from './prescan.js';
+import { openTimeOrdered, prescan } from './prescan.js';
+import type { PrescanResult } from './prescan.js';
 import type { ReplayReport } from '../report/replay-report.js';
 
 export type Steering = 'rps' | 'iface';
@@ -99,15 +99,18 @@ export function runReplay(o: ReplayOptions): ReplayResult {
     applySysctls(host.sysctls, `${name} = ${kv.slice(eq + 1).trim()}`, '--sysctl');
   }
   const { rules, text } = readRules(o.rulesPath, host, o.engine);
-  const cursor = openCapture(o.captures, { strict: o.strict });
+  const pre = o.prescan ? prescan(host, o.captures, o.ingress, o.strict) : null;
+  const { cursor, origin } = openTimeOrdered(o.captures, pre?.split ?? null, o.strict);
   try {
-    return replayWith(o, host, rules, text, cursor);
+    return replayWith(o, host, rules, text, cursor, origin, pre);
   } finally {
     cursor.close();
   }
 }
 
-function replayWith(o: ReplayOptions, host: Host, rules: RuleEngine, rulesText: string, cursor: CaptureCursor): ReplayResult {
+function replayWith(
+  o: ReplayOptions, host: Host, rules: RuleEngine, rulesText: string, cursor: CaptureCursor, origin: number[], pre: PrescanResult | null,
+): ReplayResult {
   const prng = new Prng(o.seed);
   const counters = new DecodeCounters();
   const ctActive = needsConntrack(rules.ruleSet);
@@ -118,8 +121,7 @@ function replayWith(o: ReplayOptions, host: Host, rules: RuleEngine, rulesText: 
   };
   const nat = new Nat({ conntrack: ct, prng: prng.fork('nat'), host: natHost, extras: ct });
   const ruleEnv = createRuleEnv(host, prng.fork('statistic'));
-  const ingress = new IngressMap(host, o.captures, o.ingress);
-  const pre = o.prescan ? prescan(host, o.captures, o.ingress, o.strict) : null;
+  const ingress = new IngressMap(host, origin.map((i) => o.captures[i]!), o.ingress);
   const neighbourSeed = pre === null ? host.neighbours : host.neighbours.filter((n) => !pre.arpResolved.has(n.addr));
 
   // the clock: virtual ns since the first packet's timestamp
@@ -195,7 +197,7 @@ function replayWith(o: ReplayOptions, host: Host, rules: RuleEngine, rulesText: 
         for (const ci of cursor.interfaces()) {
           if (described.has(ci.id)) continue;
           described.add(ci.id);
-          ingress.describe(ci, o.captures[ci.fileIndex] ?? '?');
+          ingress.describe(ci, o.captures[origin[ci.fileIndex]!] ?? '?');
         }
       }
       if (baseSec < 0) {

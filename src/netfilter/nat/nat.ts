@@ -22,7 +22,10 @@ export interface NatRuleRunner {
 /** Construction options. */
 export interface NatOptions {
   conntrack: NatConntrack;
-  /** Seeded PRNG the port offsets are drawn from (fork one for NAT so other draws do not shift it). */
+  /**
+   * Seeded PRNG the port offsets come from (fork one for NAT so other draws do not shift it). Each vCPU
+   * draws from its own stream forked from it, so results do not depend on how vCPUs share threads.
+   */
   prng: Prng;
   host: NatHost;
   /**

@@ -60,6 +60,8 @@ export class NatAllocator {
    */
   preferredKey = -1;
   private readonly prng: Prng;
+  /** One PRNG stream per vCPU, forked from `prng` on first use (see rng()). */
+  private readonly streams: Prng[] = [];
   private readonly inv = new Tuple();
   private readonly t1 = new Tuple();
   private readonly t2 = new Tuple();
@@ -225,7 +227,7 @@ export class NatAllocator {
     else if ((flags & NAT_RANGE_PROTO_RANDOM_ALL) !== 0 || manip !== Manip.DST) {
       // a choice pinned from a capture (what the kernel drew for this very packet) replaces the draw
       const pk = this.preferredKey;
-      off = pk >= min && pk - min < size ? pk - min : this.prng.u16();
+      off = pk >= min && pk - min < size ? pk - min : this.rng(viewer.vcpu).u16();
     } else off = 0;
 
     let attempts = size < MAX_ATTEMPTS ? size : MAX_ATTEMPTS;
@@ -242,8 +244,22 @@ export class NatAllocator {
         return;
       }
       attempts = attempts >>> 1;
-      off = this.prng.u16();
+      off = this.rng(viewer.vcpu).u16();
     }
+  }
+
+  /**
+   * get_random_u16() for a packet on `vcpu`: every vCPU draws from its own stream, forked from the seed
+   * PRNG, so that the draws a packet sees depend only on its vCPU's own packet order, never on how vCPUs
+   * are spread over worker threads (the determinism contract). The fork happens once per vCPU.
+   */
+  private rng(vcpu: number): Prng {
+    let p = this.streams[vcpu];
+    if (p === undefined) {
+      p = this.prng.fork(`nat-vcpu-${vcpu}`);
+      this.streams[vcpu] = p;
+    }
+    return p;
   }
 
   /** nf_nat_used_tuple: is the reply of `t` taken by another (visible, confirmed) entry? */

@@ -240,3 +240,27 @@ describe('hookFn (nf_nat_ipv4_fn + nf_nat_inet_fn)', () => {
     expect(w.ct.entries[c]!.status).toBe(0);
   });
 });
+
+describe('random draws per vCPU (determinism contract)', () => {
+  it("a vCPU's port choices do not depend on how its packets interleave with another vCPU's", () => {
+    const flows = (vcpu: number) => [0, 1, 2, 3].map((i) => tup(`10.${vcpu}.0.${i + 1}`, '10.9.9.9', 5000 + i, 80, IpProto.UDP));
+    function run(order: number[]): Map<string, number> {
+      const ct = new FakeCt();
+      const nat = new Nat({ conntrack: ct, prng: new Prng(77), host, extras: ct });
+      const next = [0, 0];
+      const out = new Map<string, number>();
+      for (const v of order) {
+        const t = flows(v)[next[v]!++]!;
+        const c = ct.newEntry(t, v);
+        const skb = skbFor(c, CtInfo.NEW, v, 0);
+        nat.setupInfo(skb, natRangeFrom({ minAddr: ip('198.51.100.1'), random: true }), Manip.SRC);
+        out.set(`${v}:${t.src}`, reply({ ct, nat }, c).dport);
+      }
+      return out;
+    }
+    const a = run([0, 0, 0, 0, 1, 1, 1, 1]);
+    const b = run([1, 0, 1, 0, 1, 0, 1, 0]);
+    expect([...b.entries()].sort()).toEqual([...a.entries()].sort());
+    expect(new Set(a.values()).size).toBe(8);
+  });
+});

@@ -17,6 +17,9 @@ import { CtFlag, conntrackMatchModule, stateMatchModule } from '../../src/netfil
 import type { ConntrackData } from '../../src/netfilter/rules/match/xt_conntrack.js';
 import { addrtypeMatch } from '../../src/netfilter/rules/match/xt_addrtype.js';
 import { AddrType, CtStatus } from '../../src/netfilter/skb.js';
+import { StatisticMode, statisticMatch } from '../../src/netfilter/rules/match/xt_statistic.js';
+import { markTarget } from '../../src/netfilter/rules/target/xt_MARK.js';
+import { TargetKind } from '../../src/netfilter/rules/target-data.js';
 import type { RuleHost } from '../../src/netfilter/skb.js';
 import {
   ACCEPT, DROP, NONE, QUEUE, RETURN, RuleSetBuilder, call, ext, fixed, goto, hotdropper, jump, makeEnv, markIs, nth, randomBelow, setMark, tcpPacket,
@@ -53,7 +56,8 @@ type MatchRecipe =
   | { k: 'hot' }
   | { k: 'xmark'; conn: boolean; value: number; mask: number; invert: boolean }
   | { k: 'ct'; alias: boolean; stateMask: number; inv: boolean; proto: number | null; invProto: boolean; status: number | null }
-  | { k: 'addrtype'; source: number; dest: number; flags: number };
+  | { k: 'addrtype'; source: number; dest: number; flags: number }
+  | { k: 'statistic'; nth: boolean; invert: boolean; p: number; every: number };
 
 const matchArb: fc.Arbitrary<MatchRecipe> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ k: fc.constant('tcp' as const), spt: portRange, dpt: portRange, inv: fc.integer({ min: 0, max: 7 }), flgMask: fc.constantFrom(0, 0x17, 0x02, 0x12), flgCmp: fc.constantFrom(0, 0x02, 0x12), option: fc.constantFrom(0, 0, 0, 2) }) },
@@ -78,6 +82,10 @@ const matchArb: fc.Arbitrary<MatchRecipe> = fc.oneof(
       invProto: fc.boolean(),
       status: fc.option(fc.constantFrom(CtStatus.SEEN_REPLY, CtStatus.ASSURED), { nil: null }),
     }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ k: fc.constant('statistic' as const), nth: fc.boolean(), invert: fc.boolean(), p: fc.constantFrom(0, 0.3333333333, 0.5, 1), every: fc.integer({ min: 1, max: 4 }) }),
   },
   {
     weight: 2,
@@ -175,6 +183,16 @@ function matchCall(m: MatchRecipe): MatchCall {
     }
     case 'addrtype':
       return call(addrtypeMatch, { source: m.source, dest: m.dest, flags: m.flags, given: 0 });
+    case 'statistic':
+      return call(statisticMatch, {
+        mode: m.nth ? StatisticMode.NTH : StatisticMode.RANDOM,
+        invert: m.invert,
+        probability: Math.round(m.p * 2147483648),
+        every: m.every - 1,
+        packet: 0,
+        count: m.every - 1,
+        given: 0,
+      });
   }
 }
 
@@ -191,7 +209,7 @@ function target(t: TargetRecipe, chainIdx: number, users: string[], builtin: boo
     case 'none':
       return NONE;
     case 'mark':
-      return ext(setMark, { value: t.value, mask: t.mask });
+      return t.value === 1 ? ext(markTarget, { kind: TargetKind.MARK, value: t.value, mask: t.mask, given: 1 }) : ext(setMark, { value: t.value, mask: t.mask });
     case 'fixed':
       return ext(fixed, { v: t.v });
     case 'jump':

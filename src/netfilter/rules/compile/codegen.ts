@@ -8,7 +8,7 @@ import { IfTest, Inv, SlotTarget } from '../engine-layout.js';
 import type { TableLayout } from '../engine-layout.js';
 import type { Emitter } from './emit.js';
 import type { RunIndex } from './run-index.js';
-import { inlineMatch } from './inline.js';
+import { inlineMatch, inlineTarget } from './inline.js';
 
 /** An indexed run: rules k0..k1-1 (chain-relative) served by `index`. */
 export interface PlannedRun {
@@ -91,6 +91,11 @@ function emitRule(L: TableLayout, s: number, k: number, E: Emitter): string {
       break;
     case SlotTarget.EXTENSION: {
       const t = L.targetModule[s]!;
+      const inl = inlineTarget(L, s, E);
+      if (inl !== null) {
+        body += ` ${inl}${hot}`;
+        break;
+      }
       body +=
         ` v = /*${t.name}*/${E.obj(t)}.target(${E.obj(L.targetData[s])}, skb, env.target, ${E.obj(L.targetState[s])});` +
         `${hot} if (v !== -1) { res.slot = ${slot}; return v; }`;

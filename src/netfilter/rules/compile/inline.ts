@@ -14,6 +14,10 @@ import { CtFlag, CtState, conntrackMatchModule, stateMatchModule } from '../matc
 import type { ConntrackData } from '../match/xt_conntrack.js';
 import { AddrtypeFlag, addrtypeMatch } from '../match/xt_addrtype.js';
 import type { AddrtypeData } from '../match/xt_addrtype.js';
+import { StatisticMode, statisticMatch } from '../match/xt_statistic.js';
+import type { StatisticData } from '../match/xt_statistic.js';
+import { markTarget } from '../target/xt_MARK.js';
+import type { MarkData } from '../target-data.js';
 
 /** An inlined match: `expr` is true exactly when the module's match() would return true. */
 export interface InlineMatch {
@@ -99,5 +103,25 @@ export function inlineMatch(L: TableLayout, j: number, E: Emitter): InlineMatch 
   if (mod === conntrackMatchModule) return ctstate(L.matchData[j] as ConntrackData, true, E);
   if (mod === stateMatchModule) return ctstate(L.matchData[j] as ConntrackData, false, E);
   if (mod === addrtypeMatch) return addrtype(L.matchData[j] as AddrtypeData, E);
+  if (mod === statisticMatch) {
+    // statistic_mt, random mode: one draw per evaluation, (draw & 0x7fffffff) < round(p * 2^31), XOR invert
+    const d = L.matchData[j] as StatisticData;
+    if (d.mode !== StatisticMode.RANDOM) return null; // nth keeps per-rule state: called through the module
+    // probability 1 is stored as 2^31, beyond int32: every draw passes, but the draw is still made
+    if (d.probability > 0x7fffffff) return { expr: `(menv.random32(), ${!d.invert})`, mayHotdrop: false };
+    return { expr: `(((menv.random32() & 0x7fffffff) < ${E.int(d.probability)}) !== ${d.invert})`, mayHotdrop: false };
+  }
+  return null;
+}
+
+/**
+ * Inline statements of an extension target that always continues (the rule walk goes on), or null to call
+ * the module. MARK: xt_MARK.ts mark_tg.
+ */
+export function inlineTarget(L: TableLayout, s: number, E: Emitter): string | null {
+  if (L.targetModule[s] === markTarget) {
+    const d = L.targetData[s] as MarkData;
+    return `skb.mark = ((skb.mark & ${E.int(~d.mask)}) ^ ${E.int(d.value)}) >>> 0;`;
+  }
   return null;
 }

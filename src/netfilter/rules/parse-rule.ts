@@ -355,15 +355,6 @@ export function parseRuleTokens(toks: readonly Token[], env: RuleEnv): ParsedRul
     }
     const letter = BASE_LETTER[b.id] ?? b.name;
     const invertible = b.id === 'source' || b.id === 'destination' || b.id === 'protocol' || b.id === 'in-interface' || b.id === 'out-interface' || b.id === 'fragment';
-    if (invertible && value === '!') {
-      // intrapositioned negation (`-s ! addr`), still accepted by xtables_check_inverse
-      if (invert) throw new RuleFailure(IssueCode.INVERT, "Multiple `!' flags not allowed", tok.column);
-      invert = true;
-      const next = toks[i + 1];
-      if (next === undefined) throw new RuleFailure(IssueCode.MISSING_VALUE, "no argument following `!'", tok.column);
-      value = next.text;
-      i++;
-    }
     if (invert && !invertible) {
       if (b.id === 'match') throw new RuleFailure(IssueCode.INVERT, 'unexpected ! flag before --match', invertCol);
       throw new RuleFailure(IssueCode.INVERT, `cannot have ! before -${letter}`, invertCol);

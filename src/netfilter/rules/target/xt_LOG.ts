@@ -42,9 +42,9 @@ export const logTarget: TargetModule<LogData, null> = {
       if (n < 0) badValue(ctx, `log level "${o.value}" unknown`);
       d.level = n;
     } else if (o.id === 1) {
-      if (o.value.length > LOG_PREFIX_MAX) badValue(ctx, `Maximum prefix length ${LOG_PREFIX_MAX} for --log-prefix`);
       if (o.value.includes('\n')) badValue(ctx, 'Newlines not allowed in --log-prefix');
-      d.prefix = o.value;
+      // iptables warns and keeps the first 29 characters (struct xt_log_info prefix[30])
+      d.prefix = o.value.slice(0, LOG_PREFIX_MAX);
     } else {
       d.flags |= LOG_FLAG_OPTS[o.id - 2]![1];
     }

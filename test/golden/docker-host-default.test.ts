@@ -1,0 +1,16 @@
+// The bundled default of the README's quick start (captures/docker-host, recorded on Linux 6.18 by
+// test/fixtures/oracle/record.sh docker-host): replaying it must reproduce what the kernel did — every IPv4
+// packet on every interface, the iptables-save -c counters, conntrack -L and -S. Runs in `npm test`.
+import * as path from 'node:path';
+import { expect, it } from 'vitest';
+import { replayAndCompare, scenarioInfo } from '../helpers/oracle.js';
+
+const DIR = path.resolve(__dirname, '..', '..', 'captures', 'docker-host');
+
+it('captures/docker-host: nfreplay replay agrees with the kernel', () => {
+  expect(scenarioInfo(DIR).kernelTx).toBe('any');
+  const res = replayAndCompare(DIR);
+  expect(res.run.status, res.text).toBe(0);
+  expect(res.report!.failures, res.text).toEqual([]);
+  expect(res.report!.compared.packets, res.text).toBeGreaterThan(100);
+});

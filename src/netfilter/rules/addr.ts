@@ -68,11 +68,12 @@ export function formatIpv4Net(addr: number, mask: number): string {
   return len >= 0 ? `${formatIpv4(addr)}/${len}` : `${formatIpv4(addr)}/${formatIpv4(mask)}`;
 }
 
+const DOTTED_QUAD = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$/;
+
 /** A plain dotted-quad IPv4 address (no autocompletion), as NAT and iprange arguments take: value or -1. */
 export function parseIpv4Strict(s: string): number {
   // inet_pton(AF_INET): exactly four decimal octets, no leading zeros
-  const o = '(0|[1-9][0-9]{0,2})';
-  const m = new RegExp(`^${o}\\.${o}\\.${o}\\.${o}$`).exec(s);
+  const m = DOTTED_QUAD.exec(s);
   if (m === null) return -1;
   let v = 0;
   for (let i = 1; i <= 4; i++) {

@@ -48,7 +48,6 @@ export function parseRuleSet(text: string, opts: ParseOptions = {}): ParseResult
   const rs: RuleSet = { path, family, items: [], tables: [], rules: [] };
   let cur: Table | null = null;
   const chainsOf = new Map<Table, Map<string, Chain>>();
-  const lineTexts = new Map<number, string>();
 
   const closeTable = (t: Table): void => {
     const byName = chainsOf.get(t)!;
@@ -59,16 +58,17 @@ export function parseRuleSet(text: string, opts: ParseOptions = {}): ParseResult
         t.chains.push(c);
       }
     }
-    validateTable(t, family, issues, (line) => lineTexts.get(line) ?? '');
+    validateTable(t, family, issues, (line) => lines[line - 1] ?? '');
   };
 
   for (let n = 0; n < lines.length; n++) {
     const lineNo = n + 1;
     const line = lines[n]!;
-    const trimmed = line.replace(/^[ \t]+/, '');
-    const indent = line.length - trimmed.length;
+    let indent = 0;
+    while (indent < line.length && (line.charCodeAt(indent) === 32 || line.charCodeAt(indent) === 9)) indent++;
+    const trimmed = indent === 0 ? line : line.slice(indent);
     const add = (code: string, message: string, column: number): void => issues.add(code, message, lineNo, column, line);
-    if (trimmed.replace(/[ \t]+$/, '') === '') {
+    if (trimmed.length === 0 || isBlank(trimmed)) {
       const item = { kind: 'blank' as const, line: lineNo, text: line };
       if (cur !== null) cur.items.push(item);
       else rs.items.push(item);
@@ -80,7 +80,6 @@ export function parseRuleSet(text: string, opts: ParseOptions = {}): ParseResult
       else rs.items.push(item);
       continue;
     }
-    lineTexts.set(lineNo, line);
     if (trimmed.startsWith('*')) {
       const name = trimmed.slice(1).split(/[ \t]+/)[0] ?? '';
       if (cur !== null) {
@@ -100,7 +99,7 @@ export function parseRuleSet(text: string, opts: ParseOptions = {}): ParseResult
       cur = t;
       continue;
     }
-    if (trimmed.replace(/[ \t]+$/, '') === 'COMMIT') {
+    if (trimmed.startsWith('COMMIT') && isBlank(trimmed.slice(6))) {
       if (cur === null) {
         add(IssueCode.NO_TABLE, 'COMMIT outside a table section', indent + 1);
         continue;
@@ -148,6 +147,15 @@ export async function parseRuleSetFile(path: string, opts: ParseOptions = {}): P
   return parseRuleSet(text, { ...opts, path });
 }
 
+/** Only spaces and tabs. */
+function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9) return false;
+  }
+  return true;
+}
+
 function splitLines(text: string): string[] {
   const lines = text.split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
@@ -161,8 +169,12 @@ export function detectFamily(lines: readonly string[]): FamilyNumber {
     if (/^#.*\biptables(-nft|-legacy)?-save\b/.test(l)) return Family.IPV4;
   }
   for (const l of lines) {
+    if (l.includes('icmp6') && (/--reject-with\s+icmp6-/.test(l) || /-m\s+icmp6\b/.test(l))) return Family.IPV6;
+    // only lines with two colons can name an IPv6 address (IPv4 ranges use at most one)
+    const c = l.indexOf(':');
+    if (c < 0 || l.indexOf(':', c + 1) < 0 || l.startsWith(':') || l.startsWith('#')) continue;
     if (/(^|\s)(-s|-d|--source|--destination|--src|--dst)\s+\S*:/.test(l)) return Family.IPV6;
-    if (/--reject-with\s+icmp6-/.test(l) || /--to-(destination|source)\s+\[/.test(l)) return Family.IPV6;
+    if (/--to-(destination|source)\s+\[/.test(l)) return Family.IPV6;
     if (/--to-(destination|source)\s+[0-9a-fA-F]*:[0-9a-fA-F]*:/.test(l)) return Family.IPV6;
   }
   return Family.IPV4;

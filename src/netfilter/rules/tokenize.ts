@@ -26,48 +26,45 @@ export const MAX_PARAM_LEN = 1023;
  */
 export function tokenize(line: string, from = 0): Token[] | TokenizeError {
   const out: Token[] = [];
-  let buf = '';
-  let inQuote = false;
-  let escaped = false;
-  let quoted = false;
-  let start = -1;
-  let quoteCol = 0;
-  const push = (): void => {
-    out.push({ text: buf, column: start + 1, quoted });
-    buf = '';
-    quoted = false;
-    start = -1;
-  };
-  for (let i = from; i < line.length; i++) {
-    const c = line[i]!;
-    if (inQuote) {
-      if (escaped) {
-        buf += c;
-        escaped = false;
-      } else if (c === '\\') {
-        escaped = true;
-      } else if (c === '"') {
-        inQuote = false;
-        // the closing quote ends the argument, even when more characters follow directly
-        push();
-      } else {
-        buf += c;
-      }
-    } else if (c === '"') {
-      inQuote = true;
-      quoted = true;
-      quoteCol = i + 1;
-      if (start < 0) start = i;
-    } else if (c === ' ' || c === '\t' || c === '\n') {
-      if (start >= 0) push();
-    } else {
-      if (start < 0) start = i;
-      buf += c;
+  const n = line.length;
+  let i = from;
+  while (i < n) {
+    let c = line.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10) {
+      i++;
+      continue;
     }
-    if (buf.length > MAX_PARAM_LEN) return { error: 'parameter too long (over 1023 bytes)', column: start + 1 };
+    const start = i;
+    // fast path: a bare argument up to whitespace, sliced without copying character by character
+    while (i < n && c !== 32 && c !== 9 && c !== 10 && c !== 34) c = line.charCodeAt(++i);
+    if (i >= n || c !== 34) {
+      if (i - start > MAX_PARAM_LEN) return { error: 'parameter too long (over 1023 bytes)', column: start + 1 };
+      out.push({ text: line.slice(start, i), column: start + 1, quoted: false });
+      continue;
+    }
+    // a double quote opens inside or at the start of the argument: the argument ends where it closes
+    let buf = line.slice(start, i);
+    const quoteCol = i + 1;
+    i++;
+    let closed = false;
+    while (i < n) {
+      const q = line.charCodeAt(i);
+      if (q === 92 && i + 1 < n) {
+        buf += line[i + 1];
+        i += 2;
+      } else if (q === 34) {
+        i++;
+        closed = true;
+        break;
+      } else {
+        buf += line[i];
+        i++;
+      }
+      if (buf.length > MAX_PARAM_LEN) return { error: 'parameter too long (over 1023 bytes)', column: start + 1 };
+    }
+    if (!closed) return { error: 'unterminated double quote', column: quoteCol };
+    out.push({ text: buf, column: start + 1, quoted: true });
   }
-  if (inQuote) return { error: 'unterminated double quote', column: quoteCol };
-  if (start >= 0) push();
   return out;
 }
 

@@ -14,42 +14,66 @@ export const CHAIN_HOOK: Readonly<Record<string, number>> = { PREROUTING: 0, INP
 
 const HOOK_LABEL = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
 
-/** HookBit mask of every chain of a table: the hooks whose builtin chain reaches it. */
-export function chainHookMasks(t: Table): Map<string, number> {
-  const masks = new Map<string, number>();
-  const byName = new Map<string, Chain>(t.chains.map((c) => [c.name, c]));
-  for (const c of t.chains) masks.set(c.name, c.builtin && CHAIN_HOOK[c.name] !== undefined ? 1 << CHAIN_HOOK[c.name]! : 0);
-  // propagate along jump/goto edges until nothing changes (the graph is small; each pass is linear)
-  let changed = true;
-  let guard = 0;
-  while (changed && guard++ <= t.chains.length + 1) {
-    changed = false;
-    for (const c of t.chains) {
-      const m = masks.get(c.name)!;
-      if (m === 0) continue;
-      for (const r of c.rules) {
-        if (r.target.type !== TargetType.JUMP && r.target.type !== TargetType.GOTO) continue;
-        const to = byName.get(r.target.chain);
-        if (to === undefined) continue;
-        const old = masks.get(to.name)!;
-        if ((old | m) !== old) {
-          masks.set(to.name, old | m);
-          changed = true;
+/** Chains of a table by index, with the jump/goto edges of each as chain indices (one name lookup per edge). */
+interface ChainGraph {
+  chains: readonly Chain[];
+  index: Map<string, number>;
+  /** Per chain: target chain index of each rule, -1 for rules that do not jump. */
+  edges: Int32Array[];
+}
+
+function chainGraph(t: Table): ChainGraph {
+  const index = new Map<string, number>();
+  t.chains.forEach((c, i) => index.set(c.name, i));
+  const edges = t.chains.map((c) => {
+    const e = new Int32Array(c.rules.length);
+    c.rules.forEach((r, k) => {
+      e[k] = r.target.type === TargetType.JUMP || r.target.type === TargetType.GOTO ? (index.get(r.target.chain) ?? -1) : -1;
+    });
+    return e;
+  });
+  return { chains: t.chains, index, edges };
+}
+
+function hookMasksOf(g: ChainGraph): Uint8Array {
+  const masks = new Uint8Array(g.chains.length);
+  const work: number[] = [];
+  g.chains.forEach((c, ci) => {
+    const hook = c.builtin ? CHAIN_HOOK[c.name] : undefined;
+    if (hook === undefined) return;
+    const bit = 1 << hook;
+    masks[ci] = masks[ci]! | bit;
+    work.push(ci);
+    while (work.length > 0) {
+      const cur = work.pop()!;
+      const e = g.edges[cur]!;
+      for (let k = 0; k < e.length; k++) {
+        const to = e[k]!;
+        if (to >= 0 && (masks[to]! & bit) === 0) {
+          masks[to] = masks[to]! | bit;
+          work.push(to);
         }
       }
     }
-  }
+  });
   return masks;
+}
+
+/** HookBit mask of every chain of a table: the hooks whose builtin chain reaches it. */
+export function chainHookMasks(t: Table): Map<string, number> {
+  const g = chainGraph(t);
+  const m = hookMasksOf(g);
+  return new Map(t.chains.map((c, i) => [c.name, m[i]!]));
 }
 
 /** Run every load-time check of a table section, adding issues. */
 export function validateTable(t: Table, family: FamilyNumber, issues: IssueList, lineText: (line: number) => string): void {
-  const masks = chainHookMasks(t);
-  findLoops(t, masks, issues, lineText);
-  for (const c of t.chains) {
-    const hookMask = masks.get(c.name) ?? 0;
-    for (const r of c.rules) checkRule(r, t.name, family, hookMask, issues, lineText);
-  }
+  const g = chainGraph(t);
+  const masks = hookMasksOf(g);
+  findLoops(g, masks, issues, lineText);
+  t.chains.forEach((c, i) => {
+    for (const r of c.rules) checkRule(r, t.name, family, masks[i]!, issues, lineText);
+  });
 }
 
 function checkRule(r: Rule, table: string, family: FamilyNumber, hookMask: number, issues: IssueList, lineText: (line: number) => string): void {
@@ -93,36 +117,43 @@ function checkModule(mod: ModuleBase<unknown>, data: unknown, what: string, ctx:
   mod.check?.(data, ctx);
 }
 
-/** Cycles among chains reachable from a hook (ip_tables rejects those at load). */
-function findLoops(t: Table, masks: Map<string, number>, issues: IssueList, lineText: (line: number) => string): void {
-  const byName = new Map<string, Chain>(t.chains.map((c) => [c.name, c]));
-  const state = new Map<string, number>(); // 0 new, 1 on stack, 2 done
-  const stack: string[] = [];
+/** Cycles among chains reachable from a hook (ip_tables rejects those at load). Iterative depth-first walk. */
+function findLoops(g: ChainGraph, masks: Uint8Array, issues: IssueList, lineText: (line: number) => string): void {
+  const state = new Uint8Array(g.chains.length); // 0 new, 1 on the path, 2 done
   const reported = new Set<string>();
-  const visit = (c: Chain): void => {
-    state.set(c.name, 1);
-    stack.push(c.name);
-    for (const r of c.rules) {
-      if (r.target.type !== TargetType.JUMP && r.target.type !== TargetType.GOTO) continue;
-      const to = byName.get(r.target.chain);
-      if (to === undefined) continue;
-      const s = state.get(to.name) ?? 0;
-      if (s === 1) {
-        const cycle = [...stack.slice(stack.indexOf(to.name)), to.name];
-        const key = [...cycle].sort().join(',');
+  const path: number[] = [];
+  const next: number[] = [];
+  g.chains.forEach((root, ri) => {
+    if (!root.builtin || masks[ri] === 0 || state[ri] !== 0) return;
+    path.push(ri);
+    next.push(0);
+    state[ri] = 1;
+    while (path.length > 0) {
+      const ci = path[path.length - 1]!;
+      const e = g.edges[ci]!;
+      const k = next[next.length - 1]!;
+      if (k >= e.length) {
+        state[ci] = 2;
+        path.pop();
+        next.pop();
+        continue;
+      }
+      next[next.length - 1] = k + 1;
+      const to = e[k]!;
+      if (to < 0) continue;
+      if (state[to] === 1) {
+        const names = [...path.slice(path.indexOf(to)), to].map((x) => g.chains[x]!.name);
+        const key = [...names].sort().join(',');
         if (!reported.has(key)) {
           reported.add(key);
-          issues.add(IssueCode.LOOP, `jump loop: ${cycle.join(' -> ')}`, r.line, r.targetColumn, lineText(r.line) || r.text);
+          const r = g.chains[ci]!.rules[k]!;
+          issues.add(IssueCode.LOOP, `jump loop: ${names.join(' -> ')}`, r.line, r.targetColumn, lineText(r.line) || r.text);
         }
-      } else if (s === 0) {
-        visit(to);
+      } else if (state[to] === 0) {
+        state[to] = 1;
+        path.push(to);
+        next.push(0);
       }
     }
-    stack.pop();
-    state.set(c.name, 2);
-  };
-  for (const c of t.chains) {
-    if ((masks.get(c.name) ?? 0) === 0 || !c.builtin) continue;
-    if ((state.get(c.name) ?? 0) === 0) visit(c);
-  }
+  });
 }

@@ -113,21 +113,12 @@ export class PcapReader extends FileReader {
     if (c.end - c.pos < RECORD_HEADER && !c.fill(RECORD_HEADER)) return this.endOfData(RECORD_HEADER, 'record header');
     let b = c.buf;
     let p = c.pos;
-    let sec: number;
-    let sub: number;
-    let caplen: number;
-    let orig: number;
-    if (this.le) {
-      sec = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
-      sub = (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) >>> 0;
-      caplen = (b[p + 8]! | (b[p + 9]! << 8) | (b[p + 10]! << 16) | (b[p + 11]! << 24)) >>> 0;
-      orig = (b[p + 12]! | (b[p + 13]! << 8) | (b[p + 14]! << 16) | (b[p + 15]! << 24)) >>> 0;
-    } else {
-      sec = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
-      sub = ((b[p + 4]! << 24) | (b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!) >>> 0;
-      caplen = ((b[p + 8]! << 24) | (b[p + 9]! << 16) | (b[p + 10]! << 8) | b[p + 11]!) >>> 0;
-      orig = ((b[p + 12]! << 24) | (b[p + 13]! << 16) | (b[p + 14]! << 8) | b[p + 15]!) >>> 0;
-    }
+    const dv = c.view;
+    const le = this.le;
+    const sec = dv.getUint32(p, le);
+    const sub = dv.getUint32(p + 4, le);
+    const caplen = dv.getUint32(p + 8, le);
+    const orig = dv.getUint32(p + 12, le);
     if (caplen > this.warnSnaplen) this.checkCaplen(caplen, c.base + p);
     const size = RECORD_HEADER + caplen;
     if (c.end - p < size) {

@@ -67,15 +67,16 @@ export class PcapngReader extends FileReader {
     for (;;) {
       if (c.end - c.pos < 12 && !c.fill(12)) return this.endOfData(12, 'block header');
       let b = c.buf;
+      let dv = c.view;
       let p = c.pos;
       const le = this.le;
-      const type = rd32(b, p, le);
+      const type = dv.getUint32(p, le);
       if (type === BlockType.SHB) {
         if (!this.readShb(false)) return this.endOfData(MinBlockLength.SHB, 'section header block');
         continue;
       }
       if (this.priming && (type === BlockType.EPB || type === BlockType.SPB || type === BlockType.PB)) return null;
-      const len = rd32(b, p + 4, le);
+      const len = dv.getUint32(p + 4, le);
       if (len < 12 || (len & 3) !== 0) throw this.lengthError(`block length ${len} is not a multiple of 4 of at least 12`, c.base + p);
       if (len > MAX_BLOCK) {
         if (!this.skipHuge(type, len)) return this.endOfData(len, 'block');
@@ -84,31 +85,32 @@ export class PcapngReader extends FileReader {
       if (c.end - p < len) {
         if (!c.fill(len)) return this.endOfData(len, 'block');
         b = c.buf;
+        dv = c.view;
         p = c.pos;
       }
-      if (rd32(b, p + len - 4, le) !== len) {
-        throw this.lengthError(`block length ${len} differs from its trailing copy ${rd32(b, p + len - 4, le)}`, c.base + p);
+      if (dv.getUint32(p + len - 4, le) !== len) {
+        throw this.lengthError(`block length ${len} differs from its trailing copy ${dv.getUint32(p + len - 4, le)}`, c.base + p);
       }
       c.pos = p + len;
       if (this.skipping) continue;
-      if (type === BlockType.EPB) return this.readEpb(b, p, len);
+      if (type === BlockType.EPB) return this.readEpb(b, dv, p, len);
       if (type === BlockType.IDB) this.readIdb(b, p, len);
-      else if (type === BlockType.SPB) return this.readSpb(b, p, len);
-      else if (type === BlockType.PB) return this.readPb(b, p, len);
+      else if (type === BlockType.SPB) return this.readSpb(b, dv, p, len);
+      else if (type === BlockType.PB) return this.readPb(b, dv, p, len);
       // NRB, ISB, DSB, custom blocks and unknown types carry nothing the datapath needs
     }
   }
 
   /** Enhanced Packet Block at p. HOT. */
-  private readEpb(b: Uint8Array, p: number, len: number): CaptureRecord {
+  private readEpb(b: Uint8Array, dv: DataView, p: number, len: number): CaptureRecord {
     const le = this.le;
     if (len < MinBlockLength.EPB) throw this.lengthError(`enhanced packet block of ${len} bytes is shorter than ${MinBlockLength.EPB}`, this.chunk.base + p);
-    const ifId = rd32(b, p + 8, le);
-    const caplen = rd32(b, p + 20, le);
+    const ifId = dv.getUint32(p + 8, le);
+    const caplen = dv.getUint32(p + 20, le);
     const si = this.packetInterface(ifId, caplen, len, MinBlockLength.EPB, p);
     const r = this.rec;
-    si.ts.convert(rd32(b, p + 12, le), rd32(b, p + 16, le), r);
-    r.origLen = rd32(b, p + 24, le);
+    si.ts.convert(dv.getUint32(p + 12, le), dv.getUint32(p + 16, le), r);
+    r.origLen = dv.getUint32(p + 24, le);
     this.fillPacket(r, si, b, p, p + 28, caplen);
     this.readPacketOptions(b, p + 28 + ((caplen + 3) & ~3), p + len - 4, p);
     if (si.cooked) applyCookedHeader(r);
@@ -116,15 +118,15 @@ export class PcapngReader extends FileReader {
   }
 
   /** Obsolete Packet Block (type 2): 16-bit interface id and drop count, then as an EPB. */
-  private readPb(b: Uint8Array, p: number, len: number): CaptureRecord {
+  private readPb(b: Uint8Array, dv: DataView, p: number, len: number): CaptureRecord {
     const le = this.le;
     if (len < MinBlockLength.PB) throw this.lengthError(`packet block of ${len} bytes is shorter than ${MinBlockLength.PB}`, this.chunk.base + p);
-    const ifId = rd16(b, p + 8, le);
-    const caplen = rd32(b, p + 20, le);
+    const ifId = dv.getUint16(p + 8, le);
+    const caplen = dv.getUint32(p + 20, le);
     const si = this.packetInterface(ifId, caplen, len, MinBlockLength.PB, p);
     const r = this.rec;
-    si.ts.convert(rd32(b, p + 12, le), rd32(b, p + 16, le), r);
-    r.origLen = rd32(b, p + 24, le);
+    si.ts.convert(dv.getUint32(p + 12, le), dv.getUint32(p + 16, le), r);
+    r.origLen = dv.getUint32(p + 24, le);
     this.fillPacket(r, si, b, p, p + 28, caplen);
     this.readPacketOptions(b, p + 28 + ((caplen + 3) & ~3), p + len - 4, p);
     if (si.cooked) applyCookedHeader(r);
@@ -135,11 +137,11 @@ export class PcapngReader extends FileReader {
    * Simple Packet Block: interface 0, original length only; the captured length is what the block holds,
    * at most the snaplen. It has no timestamp: it keeps the previous packet's, so a merge leaves it in place.
    */
-  private readSpb(b: Uint8Array, p: number, len: number): CaptureRecord {
+  private readSpb(b: Uint8Array, dv: DataView, p: number, len: number): CaptureRecord {
     if (len < MinBlockLength.SPB) throw this.lengthError(`simple packet block of ${len} bytes is shorter than ${MinBlockLength.SPB}`, this.chunk.base + p);
     const si = this.ifaces[0];
     if (si === undefined) throw this.unknownInterface(0, p);
-    const orig = rd32(b, p + 8, this.le);
+    const orig = dv.getUint32(p + 8, this.le);
     let caplen = len - 16;
     if (orig < caplen) caplen = orig;
     const snap = si.iface.snaplen;

@@ -1,6 +1,7 @@
 // Exact conversions between 64-bit timestamp ticks (pcapng: high and low 32-bit words in units of
-// if_tsresol) and (seconds, nanoseconds). Nanosecond ticks since 1970 exceed 2^53, so the arithmetic is
-// done in 16-bit limbs with plain numbers; only resolutions nobody uses (10^-12...) fall back to BigInt.
+// if_tsresol) and (seconds, nanoseconds). Nanosecond ticks since 1970 exceed 2^53, so the division is
+// split with per-resolution constants into one exact division of a number below 2^49; only resolutions
+// nobody uses (10^-10 and finer, 2^-33 and finer) fall back to BigInt.
 
 import type { CaptureRecord } from './types.js';
 
@@ -34,6 +35,11 @@ export class TsConverter {
   private readonly bigUnits: bigint;
   private readonly bigExponent: number;
   private readonly binary: boolean;
+  /** 2^32 = q32 * D + r32 and 2^16 * r32 = q16 * D + r16 (D = unitsPerSec <= 2^32). */
+  private readonly q32: number;
+  private readonly r32: number;
+  private readonly q16: number;
+  private readonly r16: number;
 
   /** `exponent`/`binary` as in if_tsresol (default 6, decimal: microseconds). */
   constructor(exponent = 6, binary = false, offsetSec = 0) {
@@ -42,6 +48,11 @@ export class TsConverter {
     this.offsetSec = offsetSec;
     this.bigExponent = exponent;
     this.bigUnits = binary ? 1n << BigInt(exponent) : 10n ** BigInt(exponent);
+    const d = this.unitsPerSec;
+    this.q32 = d <= TWO32 ? Math.floor(TWO32 / d) : 0;
+    this.r32 = d <= TWO32 ? TWO32 - this.q32 * d : 0;
+    this.q16 = d <= TWO32 ? Math.floor((this.r32 * 65536) / d) : 0;
+    this.r16 = d <= TWO32 ? this.r32 * 65536 - this.q16 * d : 0;
     if (!binary && exponent <= 9) {
       this.mode = Mode.DECIMAL;
       this.k = 10 ** (9 - exponent);
@@ -56,31 +67,17 @@ export class TsConverter {
 
   /** Set rec.tsSec / rec.tsNsec from the 64-bit tick count hi:lo. HOT. */
   convert(hi: number, lo: number, rec: CaptureRecord): void {
-    const d = this.unitsPerSec;
-    let sec: number;
-    let rem: number;
     if (this.mode === Mode.WIDE) {
       this.convertWide(hi, lo, rec);
       return;
     }
-    if (hi < 0x200000) {
-      // value < 2^53: one exact division
-      const v = hi * TWO32 + lo;
-      sec = Math.floor(v / d);
-      rem = v - sec * d;
-    } else {
-      // long division in limbs of 32, 16 and 16 bits; every intermediate stays below d * 2^16 < 2^53
-      const q1 = Math.floor(hi / d);
-      let r = hi - q1 * d;
-      let t = r * 65536 + (lo >>> 16);
-      const q2 = Math.floor(t / d);
-      r = t - q2 * d;
-      t = r * 65536 + (lo & 0xffff);
-      const q3 = Math.floor(t / d);
-      rem = t - q3 * d;
-      sec = q1 * TWO32 + q2 * 65536 + q3;
-    }
-    rec.tsSec = sec + this.offsetSec;
+    // hi:lo = D * (hi * q32 + h1 * Q16) + t with t = h1 * R16 + h0 * r32 + lo < 2^49: one exact division
+    const d = this.unitsPerSec;
+    const h1 = hi >>> 16;
+    const t = h1 * this.r16 + (hi & 0xffff) * this.r32 + lo;
+    const q = Math.floor(t / d);
+    const rem = t - q * d;
+    rec.tsSec = hi * this.q32 + h1 * this.q16 + q + this.offsetSec;
     if (this.mode === Mode.DECIMAL) {
       rec.tsNsec = rem * this.k;
     } else if (this.k <= 9) {

@@ -50,7 +50,11 @@ describe('TsConverter', () => {
   ];
   for (const [exp, bin] of resolutions) {
     it(`matches BigInt division for ${bin ? '2' : '10'}^-${exp}`, () => {
-      for (const v of values) expect(convert(v, exp, bin)).toEqual(viaBigInt(v, exp, bin));
+      const units = bin ? 1n << BigInt(exp) : 10n ** BigInt(exp);
+      // seconds beyond 2^53 (2^64 ticks at coarse resolutions) cannot be exact numbers at all
+      const inRange = values.filter((v) => v / units < 1n << 53n);
+      expect(inRange.length).toBeGreaterThanOrEqual(7);
+      for (const v of inRange) expect(convert(v, exp, bin)).toEqual(viaBigInt(v, exp, bin));
     });
   }
 

@@ -74,6 +74,8 @@ export class ReplayOutputs implements DatapathSink {
     private readonly outDir: string,
     private readonly host: Host,
     private readonly clock: Clock,
+    /** Write tx/<iface>.pcap (false: frames are only counted). */
+    private readonly writeTx: boolean,
   ) {
     fs.mkdirSync(path.join(outDir, 'tx'), { recursive: true });
     this.drops = new PcapngWriter(path.join(outDir, 'drops.pcapng'), { comment: 'packets nfreplay dropped, each with the rule or reason' });
@@ -87,6 +89,10 @@ export class ReplayOutputs implements DatapathSink {
   }
 
   tx(dev: number, buf: Uint8Array, off: number, len: number, tNs: number): void {
+    if (!this.writeTx) {
+      this.txPackets.set(dev, (this.txPackets.get(dev) ?? 0) + 1);
+      return;
+    }
     let w = this.writers.get(dev);
     if (w === undefined) {
       w = new PcapWriter(path.join(this.outDir, 'tx', `${this.host.iface(dev).name}.pcap`), { linkType: LinkType.ETHERNET, nanosecond: true });

@@ -63,6 +63,8 @@ export interface ReplayOptions {
   sysctls: readonly string[];
   strict: boolean;
   engine: EngineKind;
+  /** Write tx/<iface>.pcap (false: only count the frames each interface sends). */
+  writeTx: boolean;
   /** Pre-scan the captures for neighbour resolution, the host's sockets and the kernel's random NAT choices. */
   prescan: boolean;
   /** 0-based input packet index to trace (-1: none), and where trace lines go. */
@@ -129,7 +131,7 @@ function replayWith(
   let baseNsec = 0;
   const clock = { baseSec: 0, baseNsec: 0 };
   fs.mkdirSync(o.outDir, { recursive: true });
-  const outputs = new ReplayOutputs(o.outDir, host, clock);
+  const outputs = new ReplayOutputs(o.outDir, host, clock, o.writeTx);
 
   let dp: Datapath | null = null;
   const neighEvents: NeighEvents = {
@@ -171,7 +173,6 @@ function replayWith(
   const described = new Set<number>();
   const hashSeed = prng.fork('rps').u32();
   const ifaceVcpu = new Map<number, number>();
-  const devOf = new Map<Pkt, number>();
   let index = 0;
   let lastNs = 0;
   let firstNs = -1;
@@ -179,8 +180,7 @@ function replayWith(
   if (o.traceIndex >= 0 && o.traceOut !== null) traceSink = makeTracePrinter(o.traceOut);
 
   const process = (p: Pkt): void => {
-    const dev = devOf.get(p)!;
-    devOf.delete(p);
+    const dev = p.iif;
     if (p.index === o.traceIndex && traceSink !== null) {
       dp!.trace = traceSink;
       o.traceOut!(`packet ${p.index}: received on ${host.iface(dev).name} at +${(p.nowNs / 1e9).toFixed(9)} s (vCPU ${p.vcpu})`);
@@ -238,7 +238,7 @@ function replayWith(
         dp.dropPacket(p, 'backlog', '');
         continue;
       }
-      devOf.set(p, dev);
+      p.iif = dev;
       let q;
       while ((q = sched.next(t)) !== null) process(q);
       if (o.progress !== null && (++n & 0xffff) === 0) {

@@ -26,6 +26,7 @@ interface ReplayCliOptions {
   strict?: boolean;
   progress?: boolean;
   prescan?: boolean;
+  tx?: boolean;
 }
 
 function collect(v: string, prev: string[]): string[] {
@@ -62,6 +63,7 @@ export function registerReplay(program: Command): void {
     .option('--json', 'print report.json on stdout instead of the summary')
     .option('--strict', 'a truncated final capture record is an error, not a warning')
     .option('--no-progress', 'no progress line on stderr')
+    .option('--no-tx', 'do not write tx/<iface>.pcap (frames are still counted in the report)')
     .option('--no-prescan', 'skip the first pass (neighbour state, the host\'s own sockets and the kernel\'s random NAT choices taken from the capture)')
     .addHelpText(
       'after',
@@ -97,6 +99,7 @@ Examples:
           strict: opts.strict === true,
           engine: opts.engine,
           prescan: opts.prescan !== false,
+          writeTx: opts.tx !== false,
           traceIndex: opts.trace === undefined ? -1 : intOption('--trace', opts.trace, -1, 0),
           traceOut: (l) => traceLines.push(l),
           progress: showProgress

@@ -4,6 +4,7 @@
 // including a bridge device's own transmit (br_dev_xmit) and the loopback device.
 
 import { putBe16, putBe32 } from '../../util/bytes.js';
+import { formatIpv4 } from '../../util/ipv4.js';
 import { Verdict } from '../skb.js';
 import type { Datapath } from './datapath.js';
 import type { Pkt } from './pkt.js';
@@ -116,7 +117,7 @@ export function ipFinishOutput2(dp: Datapath, p: Pkt): void {
   const e = dp.neigh.entry(dev, p.rtNexthop);
   const v = dp.neigh.output(e, p.finishNs);
   if (v === NeighVerdict.QUEUED) {
-    dp.neigh.queue(e, p, (old) => dp.dropPacket(old, 'neigh_queue', `neighbour queue overflow while resolving ${p.rtNexthop}`));
+    dp.neigh.queue(e, p, (old) => dp.dropPacket(old, 'neigh_queue', `neighbour queue overflow while resolving ${formatIpv4(p.rtNexthop)}`));
     return;
   }
   neighSend(dp, p, e);

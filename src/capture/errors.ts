@@ -80,19 +80,27 @@ export class WarningLog {
   /** Occurrences not kept because MAX_DISTINCT_WARNINGS was reached. */
   dropped = 0;
 
-  add(code: string, message: string, path: string, offset: number, record: number): void {
+  /**
+   * Count another occurrence of (code, path) when it was seen before; false when it is new (then call
+   * add() with its message). Lets callers skip formatting messages for repeats.
+   */
+  repeat(code: string, path: string): boolean {
     const list = this.list;
     for (let i = 0; i < list.length; i++) {
       const w = list[i]!;
       if (w.code === code && w.path === path) {
         w.count = (w.count ?? 1) + 1;
-        return;
+        return true;
       }
     }
     if (list.length >= MAX_DISTINCT_WARNINGS) {
       this.dropped++;
-      return;
+      return true;
     }
-    list.push({ code, message, path, offset, record, count: 1 });
+    return false;
+  }
+
+  add(code: string, message: string, path: string, offset: number, record: number): void {
+    if (!this.repeat(code, path)) this.list.push({ code, message, path, offset, record, count: 1 });
   }
 }

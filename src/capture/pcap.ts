@@ -163,6 +163,7 @@ export class PcapReader extends FileReader {
         this.index,
       );
     }
+    if (this.ctx.warnings.repeat(CaptureErrorCode.CAPLEN_ABOVE_SNAPLEN, this.path)) return;
     this.warn(
       CaptureErrorCode.CAPLEN_ABOVE_SNAPLEN,
       `record captured length ${caplen} is bigger than the file's snaplen ${this.snaplen}; the record is read whole`,

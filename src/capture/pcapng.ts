@@ -158,19 +158,23 @@ export class PcapngReader extends FileReader {
   private packetInterface(ifId: number, caplen: number, len: number, fixed: number, p: number): SectionInterface {
     const si = ifId < this.ifaces.length ? this.ifaces[ifId] : undefined;
     if (si === undefined) throw this.unknownInterface(ifId, p);
-    if (caplen > si.warnSnaplen) {
-      if (caplen > MAX_CAPLEN) throw this.caplenTooBig(caplen, p);
-      this.warn(
-        CaptureErrorCode.CAPLEN_ABOVE_SNAPLEN,
-        `packet captured length ${caplen} is bigger than interface ${ifId}'s snaplen ${si.iface.snaplen}; the packet is read whole`,
-        this.chunk.base + p,
-        this.index,
-      );
-    }
+    if (caplen > si.warnSnaplen) this.checkCaplen(caplen, ifId, si, p);
     if (fixed + ((caplen + 3) & ~3) > len) {
       throw this.lengthError(`block of ${len} bytes cannot hold ${caplen} captured bytes`, this.chunk.base + p);
     }
     return si;
+  }
+
+  /** caplen above the interface's snaplen: an error past MAX_CAPLEN, else a warning (counted). Cold. */
+  private checkCaplen(caplen: number, ifId: number, si: SectionInterface, p: number): void {
+    if (caplen > MAX_CAPLEN) throw this.caplenTooBig(caplen, p);
+    if (this.ctx.warnings.repeat(CaptureErrorCode.CAPLEN_ABOVE_SNAPLEN, this.path)) return;
+    this.warn(
+      CaptureErrorCode.CAPLEN_ABOVE_SNAPLEN,
+      `packet captured length ${caplen} is bigger than interface ${ifId}'s snaplen ${si.iface.snaplen}; the packet is read whole`,
+      this.chunk.base + p,
+      this.index,
+    );
   }
 
   /** The record fields every packet block sets. HOT. */

@@ -24,7 +24,8 @@ Examples:
   $ nfreplay inspect --strict suspicious.pcap     # a cut-off last record is an error
 
 Exit codes: 0 ok, 1 a file could not be read (with --json: {"error": {code, message, path,
-offset, record}} on stdout), 2 usage.`;
+offset, record}} on stdout), 2 usage.
+`;
 
 export function registerInspect(program: Command): void {
   program

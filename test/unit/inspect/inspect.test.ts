@@ -185,6 +185,17 @@ describe('inspect failures', () => {
     expect((err as CaptureFormatError).code).toMatch(/^ERR_/);
   });
 
+  it('a cut-off final record is a warning, and an error with strict', () => {
+    const whole = pcap(1, MIXED.slice(0, 3));
+    const cut = write('cut.pcap', whole.subarray(0, whole.length - 10));
+    const f = inspectCaptures([cut]).files[0]!;
+    expect(f.packets).toBe(2);
+    expect(f.warnings).toHaveLength(1);
+    expect(f.warnings[0]!.record).toBe(2);
+    expect(renderInspect({ files: [f], total: f })).toContain('Warning:');
+    expect(() => inspectCaptures([cut], { strict: true })).toThrow(CaptureFormatError);
+  });
+
   it('reports progress through the callback', () => {
     const f = write('progress.pcap', pcap(1, MIXED));
     const seen: number[] = [];

@@ -83,7 +83,7 @@ export interface CaptureWarning {
 /** Streaming reader: bounded memory whatever the file size. */
 export interface CaptureCursor {
   readonly path: string;
-  /** 'pcap' | 'pcapng' (of the first file for a merged cursor); gzip is reported separately. */
+  /** 'pcap' | 'pcapng' for one file, 'merged' for several; gzip is reported separately (any file). */
   readonly format: 'pcap' | 'pcapng' | 'merged';
   readonly gzip: boolean;
   /** Interfaces seen so far (pcapng may describe more as it goes). */

@@ -234,6 +234,25 @@ describeShared('capture corpus: openCapture agrees with capinfos, pcap-parser an
     }
   });
 
+  it('pcapng-test-generator: packets and interfaces as each file\'s .txt block counts state', () => {
+    let checked = 0;
+    for (const order of ['le', 'be']) {
+      for (const cat of ['basic', 'advanced', 'difficult']) {
+        const folder = sharedPath(`corpus/pcapng-test-generator/${order}/${cat}`);
+        for (const txt of fs.readdirSync(folder).filter((f) => f.endsWith('.txt'))) {
+          const text = fs.readFileSync(path.join(folder, txt), 'utf8');
+          const count = (block: string): number => Number(new RegExp(`^\\s*${block}: (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+          const cursor = openCapture([path.join(folder, txt.replace(/\.txt$/, '.pcapng'))]);
+          const packets = readEverything(cursor);
+          expect(packets, txt).toBe(count('EPB') + count('SPB') + count('PB'));
+          expect(cursor.interfaces().length, txt).toBe(count('IDB'));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(48);
+  });
+
   describe('files capinfos rejects: the behaviour the corpus documents', () => {
     it('node-pcap-parser/malformed.pcap is not a capture (expected.json: error)', () => {
       const expected = JSON.parse(fs.readFileSync(sharedPath('corpus/node-pcap-parser/expected.json'), 'utf8')) as Record<string, { expect?: string }>;

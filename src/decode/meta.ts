@@ -49,7 +49,7 @@ export class PacketMeta {
   vlanCount = 0;
   vlanOuter = -1;
   vlanInner = -1;
-  /** Link-level packet type: 0 host, 1 broadcast, 2 multicast, 3 other host (from dst MAC or SLL). */
+  /** Link-level packet type: 0 host, 1 broadcast, 2 multicast, 3 other host (from dst MAC or SLL); SLL/SLL2 also 4 outgoing. */
   pktType = 0;
 
   // --- network layer ---
@@ -67,8 +67,10 @@ export class PacketMeta {
   moreFrags = 0;
   dontFrag = 0;
   ipTtl = 0;
+  /** IP protocol (IPv6: the upper-layer next header after the extension headers). */
   ipProto = 0;
   ipCsum = 0;
+  /** IPv4 addresses (0 for IPv6, whose addresses stay in the frame at l3Off + 8 and l3Off + 24). */
   saddr = 0;
   daddr = 0;
 

@@ -40,6 +40,7 @@ function replayVariant(name: string, file: string, over: Partial<ReplayOptions>)
         speed: 1,
         ingress: new Map(),
         sysctls: [],
+        ipsetsPath: null,
         strict: false,
         engine: 'compiled',
         traceIndex: -1,

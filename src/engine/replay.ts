@@ -14,8 +14,10 @@ import { applySysctls, isModelledSysctl } from '../host/sysctl.js';
 import type { Host } from '../host/host.js';
 import { Prng } from '../util/prng.js';
 import { UsageError } from '../util/errors.js';
+import { formatMac } from '../util/ipv4.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { parseRuleSet } from '../netfilter/rules/parse.js';
+import { parseIpsetSave } from '../netfilter/rules/ipset-parse.js';
 import { RuleSetError } from '../netfilter/rules/issues.js';
 import { loadEngine } from '../netfilter/rules/engine.js';
 import type { EngineKind, RuleEngine } from '../netfilter/rules/engine.js';
@@ -37,7 +39,7 @@ import { formatConntrackList, formatConntrackStats } from '../report/conntrack-t
 import { IngressMap, Skip } from './ingress.js';
 import type { IngressBindings } from './ingress.js';
 import { VcpuScheduler } from './schedule.js';
-import { ReplayOutputs } from './outputs.js';
+import { ReplayOutputs, flowText } from './outputs.js';
 import { needsConntrack, isNftBackend } from './ct-needed.js';
 import { buildReplayReport } from '../report/replay-report.js';
 import { openTimeOrdered, prescan } from './prescan.js';
@@ -59,6 +61,8 @@ export interface ReplayOptions {
   /** Capture time is divided by this (2 = twice as fast). */
   speed: number;
   ingress: IngressBindings;
+  /** `ipset save` output for rule sets that use `-m set`, or null. */
+  ipsetsPath: string | null;
   /** sysctl overrides "name=value" applied on top of the snapshot (e.g. a sysctl the snapshot omits). */
   sysctls: readonly string[];
   strict: boolean;
@@ -79,16 +83,26 @@ export interface ReplayResult {
 }
 
 /** Read and parse the rule set; every issue becomes one RuleSetError. */
-function readRules(file: string, host: Host, engine: EngineKind): { rules: RuleEngine; text: string } {
+function readRules(file: string, host: Host, engine: EngineKind, ipsetsPath: string | null): { rules: RuleEngine; text: string } {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     throw new UsageError(`cannot read the rule set ${file}: ${(e as Error).message}`, 'ERR_RULES_READ');
   }
-  const parsed = parseRuleSet(text, { path: file });
+  let ipsets = null;
+  if (ipsetsPath !== null) {
+    let setText: string;
+    try {
+      setText = fs.readFileSync(ipsetsPath, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read the ipset contents ${ipsetsPath}: ${(e as Error).message}`, 'ERR_IPSETS_READ');
+    }
+    ipsets = parseIpsetSave(setText, ipsetsPath);
+  }
+  const parsed = parseRuleSet(text, { path: file, ipsets });
   if (parsed.issues.length > 0) throw new RuleSetError(parsed.issues, file);
-  return { rules: loadEngine(parsed.ruleset, { interner: host.names, engine }), text };
+  return { rules: loadEngine(parsed.ruleset, { interner: host.names, engine, ipsets }), text };
 }
 
 export function runReplay(o: ReplayOptions): ReplayResult {
@@ -100,7 +114,7 @@ export function runReplay(o: ReplayOptions): ReplayResult {
     if (!isModelledSysctl(name)) throw new UsageError(`--sysctl ${kv}: not a sysctl nfreplay models (see README, "Host snapshot")`);
     applySysctls(host.sysctls, `${name} = ${kv.slice(eq + 1).trim()}`, '--sysctl');
   }
-  const { rules, text } = readRules(o.rulesPath, host, o.engine);
+  const { rules, text } = readRules(o.rulesPath, host, o.engine, o.ipsetsPath);
   const pre = o.prescan ? prescan(host, o.captures, o.ingress, o.strict) : null;
   const { cursor, origin } = openTimeOrdered(o.captures, pre?.split ?? null, o.strict);
   try {
@@ -177,13 +191,19 @@ function replayWith(
   let lastNs = 0;
   let firstNs = -1;
   let traceSink: TraceSink | null = null;
-  if (o.traceIndex >= 0 && o.traceOut !== null) traceSink = makeTracePrinter(o.traceOut);
+  if (o.traceIndex >= 0 && o.traceOut !== null) {
+    traceNames = host.names;
+    traceSink = makeTracePrinter(o.traceOut);
+    outputs.traceIndex = o.traceIndex;
+    outputs.traceOut = o.traceOut;
+  }
 
   const process = (p: Pkt): void => {
     const dev = p.iif;
     if (p.index === o.traceIndex && traceSink !== null) {
       dp!.trace = traceSink;
-      o.traceOut!(`packet ${p.index}: received on ${host.iface(dev).name} at +${(p.nowNs / 1e9).toFixed(9)} s (vCPU ${p.vcpu})`);
+      o.traceOut!(`packet ${p.index}: ${describePacket(p)}`);
+      o.traceOut!(`  received on ${host.iface(dev).name} at +${(p.nowNs / 1e9).toFixed(9)} s (vCPU ${p.vcpu}), link ${formatMac(p.srcMacHi, p.srcMacLo)} > ${formatMac(p.dstMacHi, p.dstMacLo)}`);
     }
     netifReceive(dp!, p, dev);
     dp!.trace = null;
@@ -281,12 +301,34 @@ function replayWith(
   return { report, outDir: o.outDir };
 }
 
-/** --trace: every rule-walk step of the traced packet (and the packets it causes). */
+/** --trace: every rule-walk step of the traced packet (and the packets it causes), with its conntrack state. */
 function makeTracePrinter(out: (line: string) => void): TraceSink {
   const hooks = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
+  const ctinfo = ['ESTABLISHED', 'RELATED', 'NEW', 'ESTABLISHED_REPLY', 'RELATED_REPLY'];
   return {
-    step(table, chain, kind, num, _ruleId, hook): void {
-      out(`  TRACE: ${table}:${chain}:${['rule', 'return', 'policy'][kind]}:${num}  [${hooks[hook] ?? hook}]`);
+    step(table, chain, kind, num, _ruleId, hook, skb): void {
+      const ct = skb.untracked === 1 ? 'UNTRACKED' : skb.ct < 0 ? 'INVALID' : (ctinfo[skb.ctInfo] ?? '?');
+      const iface = `${skb.inIf >= 0 ? ` in=${skbName(skb.inIf)}` : ''}${skb.outIf >= 0 ? ` out=${skbName(skb.outIf)}` : ''}`;
+      out(`  TRACE: ${table}:${chain}:${['rule', 'return', 'policy'][kind]}:${num}  [${hooks[hook] ?? hook}${iface} ct=${ct} mark=0x${(skb.mark >>> 0).toString(16)}]`);
     },
   };
+  function skbName(id: number): string {
+    return traceNames?.name(id) ?? String(id);
+  }
+}
+
+/** Interface names for the trace printer (set when a trace is requested). */
+let traceNames: { name(id: number): string } | null = null;
+
+/** One line: protocol, addresses, ports, flags, length. */
+function describePacket(p: Pkt): string {
+  const m = p.meta;
+  if (m.l3 !== L3.IPV4) return `non-IPv4 frame (EtherType 0x${m.etherType.toString(16)})`;
+  let s = flowText(p);
+  if (m.ipProto === 6 && m.l4Off >= 0) {
+    const f = m.tcpFlags;
+    const names = ['F', 'S', 'R', 'P', '.', 'U', 'E', 'C'].filter((_, i) => (f & (1 << i)) !== 0).join('');
+    s += ` [${names}] seq ${m.tcpSeq}${(f & 0x10) !== 0 ? ` ack ${m.tcpAck}` : ''}`;
+  }
+  return `${s}, ${m.ipTotalLen} bytes, ttl ${m.ipTtl}, id ${m.ipId}`;
 }

@@ -30,6 +30,7 @@ function opts(over: Partial<ReplayOptions>): ReplayOptions {
     speed: 1,
     ingress: new Map(),
     sysctls: [],
+    ipsetsPath: null,
     strict: false,
     engine: 'compiled',
     traceIndex: -1,

@@ -15,6 +15,7 @@ interface ReplayCliOptions {
   out: string;
   ingress: string[];
   sysctl: string[];
+  ipsets?: string;
   cpus?: string;
   steering: Steering;
   serviceNs?: string;
@@ -52,6 +53,7 @@ export function registerReplay(program: Command): void {
     .requiredOption('-s, --snapshot <dir>', 'host snapshot directory (see `nfreplay snapshot`)')
     .option('-o, --out <dir>', 'output directory', 'nfreplay-out')
     .option('--ingress <iface=file>', 'host interface a single-interface capture was taken on (repeatable)', collect, [])
+    .option('--ipsets <file>', 'contents of the ipsets the rules name with -m set (`ipset save` output)')
     .option('--sysctl <name=value>', 'override a sysctl of the snapshot, e.g. net.netfilter.nf_conntrack_acct=1 (repeatable)', collect, [])
     .option('--cpus <n>', 'modeled CPUs (vCPUs); races need 2 or more', '1')
     .addOption(new Option('--steering <how>', 'how packets are spread over vCPUs').choices(['rps', 'iface']).default('rps'))
@@ -96,6 +98,7 @@ Examples:
           speed,
           ingress: parseIngress(opts.ingress),
           sysctls: opts.sysctl,
+          ipsetsPath: opts.ipsets ?? null,
           strict: opts.strict === true,
           engine: opts.engine,
           prescan: opts.prescan !== false,

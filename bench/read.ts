@@ -143,12 +143,14 @@ async function main(): Promise<void> {
     { name: 'read+decode+hash', run: () => readDecode(o, Verify.IPV4_HEADER, true) },
     { name: 'read+decode(all checksums)+hash', run: () => readDecode(o, Verify.ALL, true) },
   ];
-  if (o.tcpdump) variants.push({ name: 'tcpdump -r FILE -w /dev/null', run: () => tcpdump(o, packets) });
-  // pcap-parser reads only classic pcap with the microsecond magic
   const head = Buffer.alloc(4);
   const fd = fs.openSync(o.file, 'r');
   fs.readSync(fd, head, 0, 4, 0);
   fs.closeSync(fd);
+  // tcpdump does not read gzip files
+  if (head[0] === 0x1f && head[1] === 0x8b) o.tcpdump = false;
+  if (o.tcpdump) variants.push({ name: 'tcpdump -r FILE -w /dev/null', run: () => tcpdump(o, packets) });
+  // pcap-parser reads only classic pcap with the microsecond magic
   const magic = head.readUInt32LE(0);
   if (o.pcapParser && (magic === 0xa1b2c3d4 || magic === 0xd4c3b2a1)) variants.push({ name: 'pcap-parser', run: () => pcapParser(o) });
   else o.pcapParser = false;

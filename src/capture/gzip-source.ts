@@ -19,7 +19,7 @@ import {
 } from './gzip-worker.js';
 
 /** Ring size: inflated bytes in flight between the worker and the reader. */
-const RING_SIZE = 4 * 1024 * 1024;
+const RING_SIZE = 2 * 1024 * 1024;
 /** Give up when the worker shows no progress for this long while the reader waits. */
 const STALL_MS = 60_000;
 
@@ -71,7 +71,7 @@ export class GzipSource implements ByteSource {
       // the descriptor was opened by this thread and is closed by the worker: no per-thread fd tracking
       trackUnmanagedFds: false,
       // the worker needs a few MiB; a limit turns a runaway into a worker exit instead of a process abort
-      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
+      resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 },
     });
     // never keep the process alive for it; failures surface through the shared state
     this.worker.unref();

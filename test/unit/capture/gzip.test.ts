@@ -41,7 +41,7 @@ describe('gzip captures', () => {
   });
 
   it('streams far more data than the ring holds, with exact bytes', () => {
-    // ~40 MiB inflated through a 4 MiB ring
+    // ~40 MiB inflated through a 2 MiB ring
     const plain = samplePcap(40000, 1000);
     const gz = zlib.gzipSync(plain, { level: 1 });
     const c = openCapture([writeTemp(dir, gz)]);

@@ -12,6 +12,8 @@ import { IssueCode } from './issues.js';
 import { IPTABLES_MATCHES, IPTABLES_TARGETS } from './known.js';
 import { parseIpv4Net, parseIpv6Net } from './addr.js';
 import { parseProtocol, protocolName } from './names.js';
+import { BASE_LETTER, BASE_LONG, BASE_SHORT, MAX_IFNAME } from './options-base.js';
+import type { BaseOpt } from './options-base.js';
 
 /** A rule-level failure: code, message and the 1-based column it concerns. */
 export class RuleFailure extends Error {
@@ -58,102 +60,6 @@ export interface ParsedRule {
   /** From `-c pkts bytes` / `--set-counters`, else null. */
   counters: Counters | null;
 }
-
-// ---- base options (iptables original_opts) ----
-
-type BaseId =
-  | 'append' | 'command' | 'source' | 'destination' | 'protocol' | 'in-interface' | 'out-interface' | 'fragment'
-  | 'jump' | 'goto' | 'match' | 'set-counters' | 'table' | 'ipv4' | 'ipv6' | 'misc';
-
-interface BaseOpt {
-  name: string;
-  id: BaseId;
-  args: 0 | 1;
-}
-
-const BASE_LONG: readonly BaseOpt[] = [
-  { name: 'append', id: 'append', args: 1 },
-  { name: 'delete', id: 'command', args: 1 },
-  { name: 'check', id: 'command', args: 1 },
-  { name: 'insert', id: 'command', args: 1 },
-  { name: 'replace', id: 'command', args: 1 },
-  { name: 'list', id: 'command', args: 0 },
-  { name: 'list-rules', id: 'command', args: 0 },
-  { name: 'flush', id: 'command', args: 0 },
-  { name: 'zero', id: 'command', args: 0 },
-  { name: 'new-chain', id: 'command', args: 1 },
-  { name: 'delete-chain', id: 'command', args: 0 },
-  { name: 'rename-chain', id: 'command', args: 1 },
-  { name: 'policy', id: 'command', args: 1 },
-  { name: 'source', id: 'source', args: 1 },
-  { name: 'src', id: 'source', args: 1 },
-  { name: 'destination', id: 'destination', args: 1 },
-  { name: 'dst', id: 'destination', args: 1 },
-  { name: 'protocol', id: 'protocol', args: 1 },
-  { name: 'in-interface', id: 'in-interface', args: 1 },
-  { name: 'jump', id: 'jump', args: 1 },
-  { name: 'table', id: 'table', args: 1 },
-  { name: 'match', id: 'match', args: 1 },
-  { name: 'numeric', id: 'misc', args: 0 },
-  { name: 'out-interface', id: 'out-interface', args: 1 },
-  { name: 'verbose', id: 'misc', args: 0 },
-  { name: 'exact', id: 'misc', args: 0 },
-  { name: 'fragment', id: 'fragment', args: 0 },
-  { name: 'version', id: 'misc', args: 0 },
-  { name: 'help', id: 'misc', args: 0 },
-  { name: 'line-numbers', id: 'misc', args: 0 },
-  { name: 'modprobe', id: 'misc', args: 1 },
-  { name: 'set-counters', id: 'set-counters', args: 1 },
-  { name: 'goto', id: 'goto', args: 1 },
-  { name: 'ipv4', id: 'ipv4', args: 0 },
-  { name: 'ipv6', id: 'ipv6', args: 0 },
-  { name: 'wait', id: 'misc', args: 0 },
-  { name: 'wait-interval', id: 'misc', args: 1 },
-];
-
-const BASE_SHORT: Readonly<Record<string, BaseOpt>> = {
-  A: { name: 'append', id: 'append', args: 1 },
-  D: { name: 'delete', id: 'command', args: 1 },
-  C: { name: 'check', id: 'command', args: 1 },
-  I: { name: 'insert', id: 'command', args: 1 },
-  R: { name: 'replace', id: 'command', args: 1 },
-  L: { name: 'list', id: 'command', args: 0 },
-  S: { name: 'list-rules', id: 'command', args: 0 },
-  F: { name: 'flush', id: 'command', args: 0 },
-  Z: { name: 'zero', id: 'command', args: 0 },
-  N: { name: 'new-chain', id: 'command', args: 1 },
-  X: { name: 'delete-chain', id: 'command', args: 0 },
-  E: { name: 'rename-chain', id: 'command', args: 1 },
-  P: { name: 'policy', id: 'command', args: 1 },
-  s: { name: 'source', id: 'source', args: 1 },
-  d: { name: 'destination', id: 'destination', args: 1 },
-  p: { name: 'protocol', id: 'protocol', args: 1 },
-  i: { name: 'in-interface', id: 'in-interface', args: 1 },
-  o: { name: 'out-interface', id: 'out-interface', args: 1 },
-  f: { name: 'fragment', id: 'fragment', args: 0 },
-  j: { name: 'jump', id: 'jump', args: 1 },
-  g: { name: 'goto', id: 'goto', args: 1 },
-  m: { name: 'match', id: 'match', args: 1 },
-  c: { name: 'set-counters', id: 'set-counters', args: 1 },
-  t: { name: 'table', id: 'table', args: 1 },
-  '4': { name: 'ipv4', id: 'ipv4', args: 0 },
-  '6': { name: 'ipv6', id: 'ipv6', args: 0 },
-  n: { name: 'numeric', id: 'misc', args: 0 },
-  v: { name: 'verbose', id: 'misc', args: 0 },
-  x: { name: 'exact', id: 'misc', args: 0 },
-  V: { name: 'version', id: 'misc', args: 0 },
-  h: { name: 'help', id: 'misc', args: 0 },
-  w: { name: 'wait', id: 'misc', args: 0 },
-  W: { name: 'wait-interval', id: 'misc', args: 1 },
-};
-
-const BASE_LETTER: Readonly<Record<string, string>> = {
-  source: 's', destination: 'd', protocol: 'p', 'in-interface': 'i', 'out-interface': 'o', fragment: 'f',
-  jump: 'j', goto: 'g', match: 'm', 'set-counters': 'c', append: 'A',
-};
-
-/** IFNAMSIZ - 1. */
-const MAX_IFNAME = 15;
 
 /** An extension whose options are live: a match instance or the target. */
 interface Provider {

@@ -83,8 +83,10 @@ export class IngressMap {
     if (dir === Direction.OUTBOUND) return this.skip(Skip.OUTBOUND);
     this.lastSkip = Skip.INPUT;
     if (iface.master >= 0) {
-      this.learned.set(macKey(m.srcMacHi, m.srcMacLo), iface.id);
-      if (m.l3 === L3.IPV4 && m.saddr !== 0) this.ipToMac.set(m.saddr, macKey(m.srcMacHi, m.srcMacLo));
+      const mac = macKey(m.srcMacHi, m.srcMacLo);
+      // lookups are cheaper than updates, and the answer rarely changes
+      if (this.learned.get(mac) !== iface.id) this.learned.set(mac, iface.id);
+      if (m.l3 === L3.IPV4 && m.saddr !== 0 && this.ipToMac.get(m.saddr) !== mac) this.ipToMac.set(m.saddr, mac);
       else if (m.l3 === L3.ARP && m.l3Off >= 0) this.learnArpSender(m);
     }
     return dev;

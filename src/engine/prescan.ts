@@ -7,7 +7,7 @@
 import { openCapture } from '../capture/open.js';
 import { openCaptureSplit } from '../capture/interface-split.js';
 import type { CaptureCursor } from '../capture/types.js';
-import { Direction } from '../capture/types.js';
+import { Direction, LinkType } from '../capture/types.js';
 import { decodeFrame, Verify } from '../decode/decode.js';
 import { DecodeCounters } from '../decode/counters.js';
 import { IpProto, L3, PacketMeta } from '../decode/meta.js';
@@ -164,6 +164,8 @@ function prescanPass(host: Host, files: string[], bindings: IngressBindings, str
         lastSec[fi] = rec.tsSec;
         lastNsec[fi] = rec.tsNsec;
       }
+      // a frame known to be received matters only when it is ARP: skip decoding the rest
+      if (rec.direction === Direction.INBOUND && !maybeArp(rec.data, rec.offset, rec.caplen, rec.linkType)) continue;
       decodeFrame(meta, rec.data, rec.offset, rec.caplen, rec.origLen, rec.linkType, counters, Verify.NONE);
       const dev = ingress.classify(rec, meta);
       const outbound = dev < 0 && (rec.direction === Direction.OUTBOUND || rec.pktType === 4 || ingress.lastSkip === 1);
@@ -197,4 +199,12 @@ function noteArp(host: Host, m: PacketMeta, resolved: Set<number>): void {
   const spa = ((b[a + 14]! << 24) | (b[a + 15]! << 16) | (b[a + 16]! << 8) | b[a + 17]!) >>> 0;
   const tpa = ((b[a + 24]! << 24) | (b[a + 25]! << 16) | (b[a + 26]! << 8) | b[a + 27]!) >>> 0;
   if (host.fib.isLocal(tpa)) resolved.add(spa);
+}
+
+/** Could this frame carry ARP? (EtherType 0x0806 where the link header has one; true when unsure.) */
+function maybeArp(b: Uint8Array, off: number, caplen: number, linkType: number): boolean {
+  if (linkType === LinkType.LINUX_SLL2) return caplen < 2 || ((b[off]! << 8) | b[off + 1]!) === 0x0806;
+  if (linkType === LinkType.ETHERNET) return caplen < 14 || ((b[off + 12]! << 8) | b[off + 13]!) !== 0x0800;
+  if (linkType === LinkType.LINUX_SLL) return caplen < 16 || ((b[off + 14]! << 8) | b[off + 15]!) === 0x0806;
+  return linkType !== LinkType.RAW && linkType !== LinkType.IPV4;
 }

@@ -28,8 +28,21 @@ export class Fib {
     for (let len = 32; len >= 0; len--) if (this.byLen[len]!.size > 0) this.lengths.push(len);
   }
 
+  /** A direct-mapped cache of recent answers (the FIB never changes after load). */
+  private readonly cacheAddr = new Float64Array(4096).fill(-1);
+  private readonly cacheRoute: (HostRoute | null)[] = new Array<HostRoute | null>(4096).fill(null);
+
   /** Longest-prefix match for `daddr`, or null when no route exists (ENETUNREACH). HOT. */
   lookup(daddr: number): HostRoute | null {
+    const slot = (Math.imul(daddr, 0x9e3779b1) >>> 20) & 4095;
+    if (this.cacheAddr[slot] === daddr) return this.cacheRoute[slot]!;
+    const r = this.lookupSlow(daddr);
+    this.cacheAddr[slot] = daddr;
+    this.cacheRoute[slot] = r;
+    return r;
+  }
+
+  private lookupSlow(daddr: number): HostRoute | null {
     const lengths = this.lengths;
     for (let i = 0; i < lengths.length; i++) {
       const len = lengths[i]!;

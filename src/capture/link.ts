@@ -37,26 +37,3 @@ export function applyCookedHeader(rec: CaptureRecord): void {
   }
   if (rec.direction === Direction.UNKNOWN && rec.pktType >= 0) rec.direction = directionOfPktType(rec.pktType);
 }
-
-/** A fresh record with every field initialised (one shape for all readers). */
-export function newRecord(): CaptureRecord {
-  return {
-    data: EMPTY,
-    offset: 0,
-    caplen: 0,
-    origLen: 0,
-    tsSec: 0,
-    tsNsec: 0,
-    linkType: 0,
-    interfaceId: 0,
-    ifIndex: -1,
-    direction: 0,
-    pktType: -1,
-    fileIndex: 0,
-    recordIndex: 0,
-    fileOffset: 0,
-    comment: null,
-  };
-}
-
-const EMPTY = new Uint8Array(0);

@@ -1,11 +1,33 @@
-// What the pcap and pcapng readers share: the read context of a (possibly merged) stream — interface
-// registry, warning log, strictness — and the cold paths around the end of the data: a clean end, a
-// truncated final record (a warning, or an error with `strict`) and problems of the gzip stream.
+// What the pcap and pcapng readers share: the one record shape, the read context of a (possibly merged)
+// stream — interface registry, warning log, strictness — and the cold paths around the end of the data:
+// a clean end, a truncated final record (a warning, or an error with `strict`), gzip stream problems.
 
 import { CaptureErrorCode, MAX_INTERFACES, WarningLog, captureError } from './errors.js';
-import { ChunkBuffer } from './chunk.js';
-import { newRecord } from './link.js';
+import type { ChunkBuffer } from './chunk.js';
 import type { CaptureCursor, CaptureInterface, CaptureRecord, CaptureWarning } from './types.js';
+
+/** A fresh record with every field initialised (one shape for all readers). */
+export function newRecord(): CaptureRecord {
+  return {
+    data: EMPTY,
+    offset: 0,
+    caplen: 0,
+    origLen: 0,
+    tsSec: 0,
+    tsNsec: 0,
+    linkType: 0,
+    interfaceId: 0,
+    ifIndex: -1,
+    direction: 0,
+    pktType: -1,
+    fileIndex: 0,
+    recordIndex: 0,
+    fileOffset: 0,
+    comment: null,
+  };
+}
+
+const EMPTY = new Uint8Array(0);
 
 /** Interfaces of one cursor, numbered in the order they are first described (unique across files). */
 export class InterfaceRegistry {

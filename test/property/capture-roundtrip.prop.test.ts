@@ -9,7 +9,7 @@ import { openCapture } from '../../src/capture/open.js';
 import { PcapWriter } from '../../src/capture/pcap-writer.js';
 import { PcapngWriter } from '../../src/capture/pcapng-writer.js';
 import { TsConverter, ticksHiLo } from '../../src/capture/timestamp.js';
-import { newRecord } from '../../src/capture/link.js';
+import { newRecord } from '../../src/capture/reader-base.js';
 import { readAll, tempDir } from '../unit/capture/build.js';
 
 const dir = tempDir('roundtrip');

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { TsConverter, ticksHiLo, tsresolUnits } from '../../../src/capture/timestamp.js';
-import { newRecord } from '../../../src/capture/link.js';
+import { newRecord } from '../../../src/capture/reader-base.js';
 
 function viaBigInt(ticks: bigint, exponent: number, binary: boolean, offset = 0): [number, number] {
   const units = binary ? 1n << BigInt(exponent) : 10n ** BigInt(exponent);

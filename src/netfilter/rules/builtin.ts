@@ -22,6 +22,12 @@ import { limitMatch } from './match/xt_limit.js';
 import { statisticMatch } from './match/xt_statistic.js';
 import { recentMatch } from './match/xt_recent.js';
 import { setMatch } from './match/xt_set.js';
+import { espMatch } from './match/xt_esp.js';
+import { ahMatch } from './match/ipt_ah.js';
+import { ipcompMatch } from './match/xt_ipcomp.js';
+import { cpuMatch } from './match/xt_cpu.js';
+import { quotaMatch } from './match/xt_quota.js';
+import { ecnMatch } from './match/xt_ecn.js';
 import { dnatTarget, snatTarget, masqueradeTarget, redirectTarget } from './target/xt_nat.js';
 import { rejectTarget } from './target/ipt_REJECT.js';
 import { logTarget, nflogTarget, traceTarget } from './target/xt_LOG.js';
@@ -59,6 +65,12 @@ export const BUILTIN_MATCHES: readonly MatchModule[] = [
   statisticMatch,
   recentMatch,
   setMatch,
+  espMatch,
+  ahMatch,
+  ipcompMatch,
+  cpuMatch,
+  quotaMatch,
+  ecnMatch,
 ] as readonly MatchModule[];
 
 /** Every built-in target module. */

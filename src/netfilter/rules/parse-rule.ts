@@ -439,7 +439,7 @@ function setAddress(ip: IpHeaderMatch, isSrc: boolean, value: string, invert: bo
   if (family === Family.IPV6) {
     const r = parseIpv6Net(value);
     if (typeof r === 'string') {
-      if (parseIpv4Net(value) !== null && typeof parseIpv4Net(value) !== 'string') throw new RuleFailure(IssueCode.FAMILY, `IPv4 address \`${value}' in an IPv6 rule set`, col);
+      if (typeof parseIpv4Net(value) !== 'string') throw new RuleFailure(IssueCode.FAMILY, `IPv4 address \`${value}' in an IPv6 rule set`, col);
       throw new RuleFailure(IssueCode.BAD_ADDRESS, r, col);
     }
     if (isSrc) {

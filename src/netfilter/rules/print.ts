@@ -37,8 +37,9 @@ export interface PrintOptions {
 export function ipPartText(ip: IpHeaderMatch, family: FamilyNumber): string {
   let s = '';
   if (family === Family.IPV6) {
-    if (ip.src6 !== null) s += `${ip.invSrc ? ' !' : ''} -s ${formatIpv6Net(ip.src6)}`;
-    if (ip.dst6 !== null) s += `${ip.invDst ? ' !' : ''} -d ${formatIpv6Net(ip.dst6)}`;
+    // `::/0` matches everything and is not printed unless negated
+    if (ip.src6 !== null && (ip.src6.len !== 0 || ip.invSrc)) s += `${ip.invSrc ? ' !' : ''} -s ${formatIpv6Net(ip.src6)}`;
+    if (ip.dst6 !== null && (ip.dst6.len !== 0 || ip.invDst)) s += `${ip.invDst ? ' !' : ''} -d ${formatIpv6Net(ip.dst6)}`;
   } else {
     if (ip.srcMask !== 0 || ip.src !== 0 || ip.invSrc) s += `${ip.invSrc ? ' !' : ''} -s ${formatIpv4Net(ip.src, ip.srcMask)}`;
     if (ip.dstMask !== 0 || ip.dst !== 0 || ip.invDst) s += `${ip.invDst ? ' !' : ''} -d ${formatIpv4Net(ip.dst, ip.dstMask)}`;

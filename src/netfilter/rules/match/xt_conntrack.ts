@@ -111,8 +111,7 @@ function statusText(mask: number): string {
 /** XTTYPE_HOSTMASK: address and prefix mask, address kept as written (not masked). */
 function parseHostMask(ctx: ParseContext, arg: string): CtAddr {
   if (ctx.family === Family.IPV6) {
-    const slash = arg.indexOf('/');
-    const r = parseIpv6Net(slash < 0 ? arg : arg);
+    const r = parseIpv6Net(arg);
     if (typeof r === 'string') badValue(ctx, r);
     return { addr: 0, mask: 0, addr6: r };
   }

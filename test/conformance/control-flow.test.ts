@@ -20,7 +20,7 @@ function load(rs: RuleSet, mode: Mode, extra: Partial<LoadOptions> = {}) {
   const opts: LoadOptions = {
     interner,
     engine: mode === 'interpreted' ? 'interpreted' : 'compiled',
-    compile: { literalMaxSlots: mode === 'template' ? 0 : 1 << 20, minRun: 0 },
+    compile: { literalMaxSlots: mode === 'template' ? 0 : 1 << 20, literalMaxChains: 1 << 20, minRun: 0 },
     ...extra,
   };
   const engine = loadEngine(rs, opts);
@@ -32,7 +32,7 @@ function chainCounts(engine: ReturnType<typeof load>['engine'], table: string, c
   const p = engine.table(table)!;
   const c = p.layout.chains.find((x) => x.name === chain)!;
   const out: number[] = [];
-  for (let s = c.start; s <= c.tail; s++) out.push(p.counters.pkts[s]!);
+  for (let s = c.start; s <= c.tail; s++) out.push(p.counters.packetsAt(s));
   return out;
 }
 

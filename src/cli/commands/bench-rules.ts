@@ -14,6 +14,7 @@ interface BenchRulesCliOptions {
   endpoints?: string;
   packets?: string;
   duration?: string;
+  warmup?: string;
   rounds?: string;
   json?: boolean;
 }
@@ -23,7 +24,7 @@ Workloads: a Docker host (classic layout, ${RULE_BENCH_DEFAULTS.dockerBridges} b
 ${RULE_BENCH_DEFAULTS.services.join(', ')} service ports of ${RULE_BENCH_DEFAULTS.endpoints} endpoints (NodePorts on), from the same generators as
 \`nfreplay rules gen\`. "new" packets walk raw/mangle/nat PREROUTING, mangle/filter FORWARD and mangle/nat
 POSTROUTING of a forwarded packet; "established" ones skip the nat tables. Both evaluators run on the
-same packets in interleaved rounds on one core; the median round is reported. "visited" is the number of
+same packets, after an untimed warm-up, in interleaved rounds on one core; the median round is reported. "visited" is the number of
 rule entries the kernel's linear walk (ipt_do_table) evaluates per packet, p50/p99.
 
 Examples:
@@ -42,6 +43,7 @@ export function registerBenchRules(bench: Command): void {
     .option('--services <N>', 'one kube-proxy size instead of the default list')
     .option('--endpoints <E>', 'endpoints per kube service port', String(RULE_BENCH_DEFAULTS.endpoints))
     .option('--packets <N>', 'distinct packets generated per workload', String(RULE_BENCH_DEFAULTS.packets))
+    .option('--warmup <ms>', 'untimed warm-up per engine and packet kind', String(RULE_BENCH_DEFAULTS.warmupMs))
     .option('--duration <ms>', 'time per measurement', String(RULE_BENCH_DEFAULTS.durationMs))
     .option('--rounds <R>', 'interleaved rounds per engine (median reported)', String(RULE_BENCH_DEFAULTS.rounds))
     .option('--json', 'print the records as JSON')
@@ -57,6 +59,7 @@ export function registerBenchRules(bench: Command): void {
           services,
           endpoints: intOption('--endpoints', opts.endpoints, RULE_BENCH_DEFAULTS.endpoints, 0, 100),
           packets: intOption('--packets', opts.packets, RULE_BENCH_DEFAULTS.packets, 64, 1 << 20),
+          warmupMs: intOption('--warmup', opts.warmup, RULE_BENCH_DEFAULTS.warmupMs, 0, 600000),
           durationMs: intOption('--duration', opts.duration, RULE_BENCH_DEFAULTS.durationMs, 10, 60000),
           rounds: intOption('--rounds', opts.rounds, RULE_BENCH_DEFAULTS.rounds, 1, 100),
           parse: (text) => parseRules(text),

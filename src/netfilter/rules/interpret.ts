@@ -97,8 +97,8 @@ export function interpretTable(
       e++;
       continue;
     }
-    C.pkts[e]! += 1;
-    C.bytes[e]! += len;
+    C.values[2 * e]! += 1;
+    C.values[2 * e + 1]! += len;
     if (trace !== null) trace.step(L.name, L.chains[L.chainOf[e]!]!.name, traceKind(L, e) as 0 | 1 | 2, L.num[e]!, L.ruleId[e]!, hook, skb);
     const kind = L.targetKind[e]!;
     if (kind === SlotTarget.VERDICT || kind === SlotTarget.POLICY) {

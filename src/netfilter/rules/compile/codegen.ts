@@ -69,7 +69,7 @@ function emitRule(L: TableLayout, s: number, k: number, E: Emitter): string {
   const slot = `b + ${k}`;
   const acct = `res.rulesVisited += ${k + 1} - q; q = ${k + 1};`;
   const hot = generic ? `if (menv.hotdrop !== 0) { res.slot = ${slot}; return HOT; }` : '';
-  let body = `${acct} PC[${slot}] += 1; BC[${slot}] += m.ipTotalLen;`;
+  let body = `${acct} CV[cb + ${2 * k}] += 1; CV[cb + ${2 * k + 1}] += m.ipTotalLen;`;
   const kind = L.targetKind[s]!;
   switch (kind) {
     case SlotTarget.NONE:
@@ -84,10 +84,10 @@ function emitRule(L: TableLayout, s: number, k: number, E: Emitter): string {
     case SlotTarget.JUMP:
       body +=
         `${hot} if (d >= SS) { res.overflow = 1; res.slot = ${slot}; return 0; }` +
-        ` v = ${E.chain(L.jumpChain[s]!)}(skb, env, res, d + 1); if (v !== RET) return v;`;
+        ` v = ${E.call(L.jumpChain[s]!, 'd + 1')}; if (v !== RET) return v;`;
       break;
     case SlotTarget.GOTO:
-      body += `${hot} return ${E.chain(L.jumpChain[s]!)}(skb, env, res, d);`;
+      body += `${hot} return ${E.call(L.jumpChain[s]!, 'd')};`;
       break;
     case SlotTarget.EXTENSION: {
       const t = L.targetModule[s]!;
@@ -111,25 +111,26 @@ function emitRule(L: TableLayout, s: number, k: number, E: Emitter): string {
 /** Source of an indexed run (chain-relative rules k0..k1-1). */
 function emitRun(run: PlannedRun, E: Emitter): string {
   const ix = E.obj(run.index);
-  const step =
-    `v = X.exec(s, skb, env, res, d); if (v !== NOMATCH) { res.rulesVisited += s + 1 - b - q; q = s + 1 - b;` +
+  const step = (fn: string): string =>
+    `v = X.${fn}(s, skb, env, res, d); if (v !== NOMATCH) { res.rulesVisited += s + 1 - b - q; q = s + 1 - b;` +
     ` if (v !== CONT) return v; }`;
   return (
     `{ const pr = m.ipProto; if (pr === 6 || pr === 17) {\n` +
-    `  if (SAFE_L4(m)) { let s = ${ix}.first(m.daddr, pr, m.dport); while (s >= 0) { ${step} s = ${ix}.after(s); } }\n` +
-    `  else { for (let s = b + ${run.k0}; s < b + ${run.k1}; s++) { ${step} } }\n` +
+    `  if (SAFE_L4(m)) { let s = ${ix}.first(m.daddr, pr, m.dport); while (s >= 0) { ${step('execKeyed')} s = ${ix}.after(s); } }\n` +
+    `  else { for (let s = b + ${run.k0}; s < b + ${run.k1}; s++) { ${step('exec')} } }\n` +
     `} }\n`
   );
 }
 
 /**
- * Body of the function of chain `ci` (parameters skb, env, res, d). User chains return RET when they end;
+ * Body of the function of chain `ci` (parameters skb, env, res, d and, in template mode, the pool offsets
+ * o, p). User chains return RET when they end;
  * builtin chains return RET too and the caller applies the policy.
  */
 export function emitChainBody(L: TableLayout, ci: number, E: Emitter, runs: readonly PlannedRun[]): string {
   const c = L.chains[ci]!;
   const n = c.tail - c.start;
-  let src = `const m = skb.meta; const menv = env.match; const b = ${E.int(c.start)}; let q = 0; let v = 0;\n`;
+  let src = `const m = skb.meta; const menv = env.match; const b = ${E.int(c.start)}; const cb = 2 * b; let q = 0; let v = 0;\n`;
   let k = 0;
   let r = 0;
   while (k < n) {
@@ -144,6 +145,6 @@ export function emitChainBody(L: TableLayout, ci: number, E: Emitter, runs: read
     k++;
   }
   if (c.builtin) src += `res.rulesVisited += ${n} - q; return RET;\n`;
-  else src += `res.rulesVisited += ${n + 1} - q; PC[b + ${n}] += 1; BC[b + ${n}] += m.ipTotalLen; return RET;\n`;
+  else src += `res.rulesVisited += ${n + 1} - q; CV[cb + ${2 * n}] += 1; CV[cb + ${2 * n + 1}] += m.ipTotalLen; return RET;\n`;
   return src;
 }

@@ -1,6 +1,6 @@
-// Compiles a TableLayout into specialised JavaScript (new Function): one function per chain — or, for large
-// tables, one shared template per distinct chain shape instantiated with each chain's constants — plus the
-// hook dispatcher that applies builtin-chain policies. Runs of service rules are indexed (run-index.ts).
+// Compiles a TableLayout into specialised JavaScript (new Function): one function per chain — or, for tables
+// with many chains, one shared template per distinct chain shape reading each chain's constants from flat
+// pools — plus the hook dispatcher that applies builtin-chain policies. Runs of service rules are indexed.
 
 import { RuleError } from '../../../util/errors.js';
 import type { TableLayout } from '../engine-layout.js';
@@ -9,18 +9,20 @@ import type { Skb } from '../../skb.js';
 import type { RuleEnv } from '../engine-env.js';
 import type { RuleResult } from '../engine-result.js';
 import { Code, SlotExecutor } from './slot-exec.js';
-import type { ChainFn } from './slot-exec.js';
 import { LiteralEmitter, PoolEmitter } from './emit.js';
 import { emitChainBody } from './codegen.js';
 import type { PlannedRun } from './codegen.js';
 import { planRuns, safeL4 } from './plan.js';
+import { keyIsWholeCondition } from './keys.js';
 import { CtState } from '../match/xt_conntrack.js';
 import { CtStatus } from '../../skb.js';
 
 /** Compiler tuning. */
 export interface CompileOptions {
-  /** Tables with at most this many slots get one fully specialised function per chain; default 4096. */
+  /** Tables with at most this many slots and literalMaxChains chains get one fully specialised function per chain (default 4096). */
   literalMaxSlots?: number;
+  /** See literalMaxSlots; default 64. */
+  literalMaxChains?: number;
   /** Shortest run of indexable rules that gets an index; default 16 (0 disables indexing). */
   minRun?: number;
   /** Deepest chain nesting compiled (JS call depth); deeper tables stay interpreted. Default 2000. */
@@ -43,7 +45,7 @@ export interface CompiledTable {
 
 const PRELUDE = `"use strict";
 const RET = ${Code.RET}, HOT = ${Code.HOT}, NOMATCH = ${Code.NOMATCH}, CONT = ${Code.CONT};
-const PC = counters.pkts, BC = counters.bytes, SS = L.stackSize;
+const CV = counters.values, SS = L.stackSize;
 // xt_conntrack.ts packetStateBits(skb, true) and (skb, false)
 function CTB(skb) {
   if (skb.untracked !== 0) return ${CtState.UNTRACKED};
@@ -59,13 +61,13 @@ function CTS(skb) {
 `;
 
 /** The hook dispatcher: calls the builtin chain, applies the policy when it returns, fills in `res`. */
-function dispatcherSource(L: TableLayout, chainRef: (ci: number) => string): string {
+function dispatcherSource(L: TableLayout, call: (ci: number) => string): string {
   let cases = '';
   for (let h = 0; h < 5; h++) {
     const e = L.hookEntry[h]!;
     if (e < 0) continue;
     // an empty builtin chain has its entry at its tail slot, which belongs to it too
-    cases += `case ${h}: v = ${chainRef(L.chainOf[e]!)}(skb, env, res, 0); t = ${L.hookPolicy[h]}; break;\n`;
+    cases += `case ${h}: v = ${call(L.chainOf[e]!)}; t = ${L.hookPolicy[h]}; break;\n`;
   }
   return `return function run(hook, skb, env, res) {
   res.reset(L);
@@ -75,7 +77,7 @@ function dispatcherSource(L: TableLayout, chainRef: (ci: number) => string): str
 ${cases}  default: return 1;
   }
   if (v === RET) {
-    res.rulesVisited += 1; PC[t] += 1; BC[t] += skb.meta.ipTotalLen;
+    res.rulesVisited += 1; CV[2 * t] += 1; CV[2 * t + 1] += skb.meta.ipTotalLen;
     v = L.verdict[t]; res.slot = t; res.decision = 2; res.verdict = v; return v;
   }
   if (v === HOT || env.match.hotdrop !== 0) { res.hotdrop = 1; v = 0; }
@@ -89,17 +91,25 @@ export function compileTable(L: TableLayout, counters: RuleCounters, opts: Compi
   if (L.maxDepth > maxDepth) {
     throw new RuleError('ERR_COMPILE_DEPTH', `table ${L.name} nests chains ${L.maxDepth} deep (compiler limit ${maxDepth})`);
   }
-  const X = new SlotExecutor(L, counters.pkts, counters.bytes);
+  const X = new SlotExecutor(L, counters.values);
   const runs = planRuns(L, opts.minRun ?? 16);
   let indexedRules = 0;
   let nruns = 0;
-  for (const rs of runs) for (const r of rs) {
-    nruns++;
-    indexedRules += r.k1 - r.k0;
+  for (let ci = 0; ci < runs.length; ci++) {
+    for (const r of runs[ci]!) {
+      nruns++;
+      indexedRules += r.k1 - r.k0;
+      const start = L.chains[ci]!.start;
+      for (let k = r.k0; k < r.k1; k++) X.keyOnly[start + k] = keyIsWholeCondition(L, start + k) ? 1 : 0;
+    }
   }
-  const literal = L.size <= (opts.literalMaxSlots ?? 4096);
+  // one specialised function per chain pays off only when few chains must each warm up in the JIT; tables
+  // with many chains (kube-proxy's per-service chains) share templates instead
+  const literal = L.size <= (opts.literalMaxSlots ?? 4096) && L.chains.length <= (opts.literalMaxChains ?? 64);
   return literal ? compileLiteral(L, counters, X, runs, nruns, indexedRules) : compileTemplates(L, counters, X, runs, nruns, indexedRules);
 }
+
+type Factory = (l: TableLayout, c: RuleCounters, x: SlotExecutor, s: typeof safeL4, o: unknown[], k: Int32Array) => CompiledTable['run'];
 
 function compileLiteral(
   L: TableLayout,
@@ -114,19 +124,14 @@ function compileLiteral(
   let fns = '';
   for (let ci = 0; ci < L.chains.length; ci++) {
     fns += `function c${ci}(skb, env, res, d) {\n${emitChainBody(L, ci, E, runs[ci]!)}}\n`;
+    X.chainFn[ci] = ci;
   }
   let hoist = '';
   for (let i = 0; i < objects.length; i++) hoist += `const O${i} = OBJ[${i}];\n`;
   const list = L.chains.map((_, ci) => `c${ci}`).join(', ');
-  const source = PRELUDE + hoist + fns + `X.chains = [${list}];\n` + dispatcherSource(L, (ci) => `c${ci}`);
-  const factory = new Function('L', 'counters', 'X', 'OBJ', 'SAFE_L4', source) as (
-    l: TableLayout,
-    c: RuleCounters,
-    x: SlotExecutor,
-    o: unknown[],
-    s: typeof safeL4,
-  ) => CompiledTable['run'];
-  const run = factory(L, counters, X, objects, safeL4);
+  const source = PRELUDE + hoist + fns + `X.fns = [${list}];\n` + dispatcherSource(L, (ci) => `c${ci}(skb, env, res, 0)`);
+  const factory = new Function('L', 'counters', 'X', 'SAFE_L4', 'OBJ', 'K', source) as Factory;
+  const run = factory(L, counters, X, safeL4, objects, new Int32Array(0));
   return { run, source, functions: L.chains.length, mode: 'literal', runs: nruns, indexedRules };
 }
 
@@ -140,7 +145,9 @@ function compileTemplates(
 ): CompiledTable {
   const templates = new Map<string, number>();
   const bodies: string[] = [];
-  const inst: { t: number; ints: Int32Array; objs: unknown[] }[] = [];
+  const pools: PoolEmitter[] = [];
+  let nints = 0;
+  const objs: unknown[] = [];
   for (let ci = 0; ci < L.chains.length; ci++) {
     const E = new PoolEmitter();
     const body = emitChainBody(L, ci, E, runs[ci]!);
@@ -150,23 +157,31 @@ function compileTemplates(
       templates.set(body, t);
       bodies.push(body);
     }
-    inst.push({ t, ints: Int32Array.from(E.ints), objs: E.objs });
+    X.chainFn[ci] = t;
+    X.chainOff[ci] = nints;
+    X.chainObj[ci] = objs.length;
+    nints += E.ints.length;
+    for (const o of E.objs) objs.push(o);
+    pools.push(E);
+  }
+  // one flat int pool for every chain, with each chain call patched to its callee's template and offsets
+  const K = new Int32Array(nints);
+  for (let ci = 0; ci < pools.length; ci++) {
+    const E = pools[ci]!;
+    const off = X.chainOff[ci]!;
+    K.set(E.ints, off);
+    for (const pt of E.patches) {
+      K[off + pt.at] = X.chainFn[pt.chain]!;
+      K[off + pt.at + 1] = X.chainOff[pt.chain]!;
+      K[off + pt.at + 2] = X.chainObj[pt.chain]!;
+    }
   }
   let tsrc = '';
-  for (let t = 0; t < bodies.length; t++) tsrc += `function (KI, KO) { return function chain(skb, env, res, d) {\n${bodies[t]}}; },\n`;
-  const source = PRELUDE + `const CF = X.chains;\nconst T = [\n${tsrc}];\nreturn { T, run: (() => { ${dispatcherSource(L, (ci) => `CF[${ci}]`)} })() };`;
-  const factory = new Function('L', 'counters', 'X', 'SAFE_L4', source) as (
-    l: TableLayout,
-    c: RuleCounters,
-    x: SlotExecutor,
-    s: typeof safeL4,
-  ) => { T: ((ki: Int32Array, ko: unknown[]) => ChainFn)[]; run: CompiledTable['run'] };
-  const chains: ChainFn[] = new Array<ChainFn>(L.chains.length);
-  X.chains = chains;
-  const made = factory(L, counters, X, safeL4);
-  for (let ci = 0; ci < inst.length; ci++) {
-    const i = inst[ci]!;
-    chains[ci] = made.T[i.t]!(i.ints, i.objs);
-  }
-  return { run: made.run, source, functions: bodies.length, mode: 'template', runs: nruns, indexedRules };
+  for (let t = 0; t < bodies.length; t++) tsrc += `function T${t}(skb, env, res, d, o, p) {\n${bodies[t]}}\n`;
+  const list = bodies.map((_, t) => `T${t}`).join(', ');
+  const call = (ci: number): string => `T${X.chainFn[ci]}(skb, env, res, 0, ${X.chainOff[ci]}, ${X.chainObj[ci]})`;
+  const source = PRELUDE + `const KO = OBJ;\n` + tsrc + `const TF = [${list}];\nX.fns = TF;\n` + dispatcherSource(L, call);
+  const factory = new Function('L', 'counters', 'X', 'SAFE_L4', 'OBJ', 'K', source) as Factory;
+  const run = factory(L, counters, X, safeL4, objs, K);
+  return { run, source, functions: bodies.length, mode: 'template', runs: nruns, indexedRules };
 }

@@ -1,8 +1,9 @@
 // Constant pools of generated code. A chain body is emitted once per chain; its data-dependent values
-// (addresses, masks, interface ids, slot numbers, module objects) go through an Emitter that either writes
-// them as literals (small tables: one function per chain, fully specialised) or as loads from the chain's
-// own constant arrays KI (int32) / KO (objects), so that chains of identical shape — kube-proxy's thousands
-// of KUBE-SVC-/KUBE-SEP- chains — share one template function.
+// (addresses, masks, interface ids, slot numbers, module objects, chains it calls) go through an Emitter that
+// either writes them as literals (small tables: one fully specialised function per chain) or as loads from
+// flat table-wide pools K (int32) / KO (objects) at the chain's offsets o / p, so that chains of identical
+// shape — kube-proxy's thousands of KUBE-SVC-/KUBE-SEP- chains — share one template function and a chain
+// costs a few words of K rather than a closure.
 
 /** Collects the constants of one chain body. */
 export interface Emitter {
@@ -10,8 +11,8 @@ export interface Emitter {
   int(v: number): string;
   /** An object (module, module data, state, index). */
   obj(v: unknown): string;
-  /** Call expression prefix of the compiled function of chain `ci`, e.g. `c12` or `CF[KI[3]]`. */
-  chain(ci: number): string;
+  /** Expression calling the compiled function of chain `ci` at jump depth `depth` (an expression). */
+  call(ci: number, depth: string): string;
 }
 
 /** Literal mode: values in the source, object constants hoisted to factory-level `O<n>` bindings. */
@@ -40,27 +41,37 @@ export class LiteralEmitter implements Emitter {
     return `O${i}`;
   }
 
-  chain(ci: number): string {
-    return `c${ci}`;
+  call(ci: number, depth: string): string {
+    return `c${ci}(skb, env, res, ${depth})`;
   }
 }
 
-/** Template mode: values loaded from per-chain arrays; the emitted source is the template's identity. */
+/** A chain a template calls: K[at] .. K[at + 2] receive the callee's template index and pool offsets. */
+export interface ChainPatch {
+  at: number;
+  chain: number;
+}
+
+/** Template mode: values loaded from the pools; the emitted source is the template's identity. */
 export class PoolEmitter implements Emitter {
   readonly ints: number[] = [];
   readonly objs: unknown[] = [];
+  readonly patches: ChainPatch[] = [];
 
   int(v: number): string {
     this.ints.push(v | 0);
-    return `KI[${this.ints.length - 1}]`;
+    return `K[o + ${this.ints.length - 1}]`;
   }
 
   obj(v: unknown): string {
     this.objs.push(v);
-    return `KO[${this.objs.length - 1}]`;
+    return `KO[p + ${this.objs.length - 1}]`;
   }
 
-  chain(ci: number): string {
-    return `CF[${this.int(ci)}]`;
+  call(ci: number, depth: string): string {
+    const at = this.ints.length;
+    this.ints.push(0, 0, 0);
+    this.patches.push({ at, chain: ci });
+    return `TF[K[o + ${at}]](skb, env, res, ${depth}, K[o + ${at + 1}], K[o + ${at + 2}])`;
   }
 }

@@ -53,3 +53,25 @@ export function ruleKey(L: TableLayout, s: number): RuleKey | null {
     ? { shape: KeyShape.DADDR_PROTO_DPORT, daddr: L.dst[s]!, proto, dport }
     : { shape: KeyShape.PROTO_DPORT, daddr: 0, proto, dport };
 }
+
+/**
+ * Is the key of indexable slot `s` its whole condition? True when the rule tests nothing beyond its exact
+ * (destination,) protocol and destination port — no source, interface or fragment test, matches only comment
+ * and one tcp/udp match with no other option — so every index-served packet with that key matches it.
+ */
+export function keyIsWholeCondition(L: TableLayout, s: number): boolean {
+  const inv = L.invFlags[s]!;
+  if (inv !== 0 || L.smsk[s] !== 0 || L.inTest[s] !== 0 || L.outTest[s] !== 0 || L.frag[s] !== 0) return false;
+  if (L.dmsk[s] !== 0 && L.dmsk[s] !== 0xffffffff) return false;
+  let ports = 0;
+  for (let j = L.matchStart[s]!; j < L.matchStart[s + 1]!; j++) {
+    const mod = L.matchModule[j]!;
+    if (mod === commentMatch) continue;
+    if (mod !== tcpMatch && mod !== udpMatch) return false;
+    const d = L.matchData[j] as TcpData | UdpData;
+    if (d.inv !== 0 || d.sptLo !== 0 || d.sptHi !== 0xffff || d.dptLo !== d.dptHi) return false;
+    if (mod === tcpMatch && ((d as TcpData).option !== 0 || (d as TcpData).flgMask !== 0 || (d as TcpData).flgCmp !== 0)) return false;
+    ports++;
+  }
+  return ports === 1;
+}

@@ -23,22 +23,50 @@ export const Code = {
   CONT: -103,
 } as const;
 
-/** A compiled chain function. */
-export type ChainFn = (skb: Skb, env: RuleEnv, res: RuleResult, d: number) => number;
+/**
+ * A compiled chain function: (skb, env, res, depth, o, p) with o / p the chain's offsets in the constant
+ * pools (template mode; literal chain functions ignore them).
+ */
+export type ChainFn = (skb: Skb, env: RuleEnv, res: RuleResult, d: number, o: number, p: number) => number;
 
 /** Evaluates one slot of a layout the way the interpreter's loop body does. */
 export class SlotExecutor {
   readonly L: TableLayout;
-  readonly pkts: Float64Array;
-  readonly bytes: Float64Array;
-  /** Chain functions by chain index (filled in after compilation). */
-  chains: ChainFn[];
+  /** Counters: [packets, bytes] per slot (RuleCounters.values). */
+  readonly values: Float64Array;
+  /** Compiled functions; chain c runs fns[chainFn[c]] with pool offsets chainOff[c], chainObj[c]. */
+  fns: ChainFn[];
+  readonly chainFn: Int32Array;
+  readonly chainOff: Int32Array;
+  readonly chainObj: Int32Array;
+  /**
+   * Per slot: 1 when the rule's index key is its whole condition (exact key tests, comment, a tcp/udp match
+   * with nothing but the destination port), so a packet an index serves with that key matches it for sure.
+   */
+  readonly keyOnly: Uint8Array;
 
-  constructor(L: TableLayout, pkts: Float64Array, bytes: Float64Array) {
+  constructor(L: TableLayout, values: Float64Array) {
     this.L = L;
-    this.pkts = pkts;
-    this.bytes = bytes;
-    this.chains = [];
+    this.values = values;
+    this.fns = [];
+    this.chainFn = new Int32Array(L.chains.length);
+    this.chainOff = new Int32Array(L.chains.length);
+    this.chainObj = new Int32Array(L.chains.length);
+    this.keyOnly = new Uint8Array(L.size);
+  }
+
+  /** HOT: run chain `c` at depth `d`. */
+  callChain(c: number, skb: Skb, env: RuleEnv, res: RuleResult, d: number): number {
+    return this.fns[this.chainFn[c]!]!(skb, env, res, d, this.chainOff[c]!, this.chainObj[c]!);
+  }
+
+  /**
+   * HOT: evaluate candidate slot `s` of an index for a packet the index serves (plan.ts safeL4) and whose key
+   * equals the rule's. Same results as exec(); rules whose key is their whole condition skip the tests.
+   */
+  execKeyed(s: number, skb: Skb, env: RuleEnv, res: RuleResult, d: number): number {
+    if (this.keyOnly[s] === 0) return this.exec(s, skb, env, res, d);
+    return this.apply(s, skb, env, res, d);
   }
 
   /**
@@ -59,8 +87,15 @@ export class SlotExecutor {
         return Code.NOMATCH;
       }
     }
-    this.pkts[s]! += 1;
-    this.bytes[s]! += skb.meta.ipTotalLen;
+    return this.apply(s, skb, env, res, d);
+  }
+
+  /** HOT: the rule in slot `s` matched: count it and carry out its target. */
+  private apply(s: number, skb: Skb, env: RuleEnv, res: RuleResult, d: number): number {
+    const L = this.L;
+    const menv = env.match;
+    this.values[2 * s]! += 1;
+    this.values[2 * s + 1]! += skb.meta.ipTotalLen;
     const kind = L.targetKind[s]!;
     let v: number = Code.CONT;
     if (kind === SlotTarget.EXTENSION) {
@@ -83,11 +118,11 @@ export class SlotExecutor {
           res.slot = s;
           return Verdict.DROP;
         }
-        const r = this.chains[L.jumpChain[s]!]!(skb, env, res, d + 1);
+        const r = this.callChain(L.jumpChain[s]!, skb, env, res, d + 1);
         return r === Code.RET ? Code.CONT : r;
       }
       case SlotTarget.GOTO:
-        return this.chains[L.jumpChain[s]!]!(skb, env, res, d);
+        return this.callChain(L.jumpChain[s]!, skb, env, res, d);
       case SlotTarget.EXTENSION:
         if (v !== Code.CONT) res.slot = s;
         return v;

@@ -32,6 +32,10 @@ function renderFile(f: InspectFileReport): string[] {
     lines.push(`  #${i.id} ${name}${desc}: ${lt}, snaplen ${i.snaplen}, ${i.tsResolution}, ${i.packets} packets`);
   }
   if (shown.length < f.interfaces.length) lines.push(`  (${f.interfaces.length - shown.length} more interfaces without packets)`);
+  if (f.ifIndexes.length > 0) {
+    const idx = f.ifIndexes.map((x) => `${x.ifIndex}: ${x.packets}`).join(', ');
+    lines.push(`  Interface indexes in the frames (SLL2): ${idx}${f.otherIfIndexPackets > 0 ? `, others: ${f.otherIfIndexPackets}` : ''}`);
+  }
   lines.push(...renderStats(f));
   for (const w of f.warnings) lines.push(`Warning:       ${w.message} [${w.code}] at byte offset ${w.offset}, record ${w.record}`);
   return lines;

@@ -72,6 +72,8 @@ function inspectFile(path: string, fileIndex: number, nFiles: number, totalFlows
       gzip: cursor.gzip,
       fileBytes: fileSize(path),
       interfaces,
+      ifIndexes: [...acc.perIfIndex.entries()].sort((a, b) => a[0] - b[0]).map(([ifIndex, packets]) => ({ ifIndex, packets })),
+      otherIfIndexPackets: acc.otherIfIndexPackets,
       warnings: cursor.warnings.map((w) => ({ ...w })),
       ...acc.stats(),
     };

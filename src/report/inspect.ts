@@ -93,8 +93,17 @@ export interface InspectFileReport extends InspectStats {
   /** Size of the file on disk (the compressed size for gzip). */
   fileBytes: number;
   interfaces: InspectInterface[];
+  /**
+   * Packets per interface index carried by the frames themselves (SLL2, e.g. `tcpdump -i any`), ascending;
+   * at most MAX_IFINDEXES distinct indexes are listed, the packets of any others are in `otherIfIndexPackets`.
+   */
+  ifIndexes: Array<{ ifIndex: number; packets: number }>;
+  otherIfIndexPackets: number;
   warnings: CaptureWarning[];
 }
+
+/** Distinct SLL2 interface indexes tracked per file (memory stays bounded on hostile input). */
+export const MAX_IFINDEXES = 1024;
 
 export interface InspectReport {
   files: InspectFileReport[];
@@ -120,8 +129,10 @@ export class InspectAccumulator {
   private readonly ipv4Protos: Float64Array;
   private readonly ipv6Protos: Float64Array;
   private readonly linkTypes: Map<number, number>;
-  /** Packets per CaptureRecord.interfaceId. */
+  /** Packets per CaptureRecord.interfaceId, and per interface index carried by the frame (SLL2). */
   readonly perInterface: Map<number, number>;
+  readonly perIfIndex: Map<number, number>;
+  otherIfIndexPackets: number;
   private readonly firstEvent: Float64Array;
   private start: InspectTime | null;
   private end: InspectTime | null;
@@ -139,6 +150,8 @@ export class InspectAccumulator {
     this.ipv6Protos = new Float64Array(256);
     this.linkTypes = new Map();
     this.perInterface = new Map();
+    this.perIfIndex = new Map();
+    this.otherIfIndexPackets = 0;
     this.firstEvent = new Float64Array(DECODE_EVENT_COUNT).fill(-1);
     this.start = null;
     this.end = null;
@@ -159,6 +172,12 @@ export class InspectAccumulator {
     else if (m.l3 === L3.IPV6 && m.ipHdrLen !== 0) this.ipv6Protos[m.ipProto]! += 1;
     this.linkTypes.set(rec.linkType, (this.linkTypes.get(rec.linkType) ?? 0) + 1);
     this.perInterface.set(rec.interfaceId, (this.perInterface.get(rec.interfaceId) ?? 0) + 1);
+    if (rec.ifIndex >= 0) {
+      const n = this.perIfIndex.get(rec.ifIndex);
+      if (n !== undefined) this.perIfIndex.set(rec.ifIndex, n + 1);
+      else if (this.perIfIndex.size < MAX_IFINDEXES) this.perIfIndex.set(rec.ifIndex, 1);
+      else this.otherIfIndexPackets++;
+    }
     this.noteTime(rec.tsSec, rec.tsNsec);
   }
 

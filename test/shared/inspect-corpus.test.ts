@@ -67,6 +67,19 @@ describeShared('inspect agrees with capinfos', () => {
   });
 });
 
+describeShared('inspect: interface indexes carried by SLL2 frames agree with tshark', () => {
+  it.each(['zeek/linux_dlt_sll2.pcap'])('%s', (rel) => {
+    const file = path.join(CORPUS_DIR, rel);
+    const r = spawnSync('tshark', ['-r', file, '-T', 'fields', '-e', 'sll.ifindex'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const want = new Map<number, number>();
+    for (const l of r.stdout.trim().split('\n')) want.set(Number(l), (want.get(Number(l)) ?? 0) + 1);
+    const got = inspectCaptures([file]).files[0]!;
+    expect(got.ifIndexes).toEqual([...want.entries()].sort((a, b) => a[0] - b[0]).map(([ifIndex, packets]) => ({ ifIndex, packets })));
+    expect(got.otherIfIndexPackets).toBe(0);
+  });
+});
+
 const CLI = path.join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js');
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {

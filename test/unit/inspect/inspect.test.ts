@@ -86,6 +86,7 @@ describe('inspect one file', () => {
     expect(f.interfaces[0]).toMatchObject({ linkType: 1, linkTypeName: 'ETHERNET', decodable: true, snaplen: 65535, tsResolution: 'µs', packets: 10 });
     expect(f.linkTypes).toEqual([{ linkType: 1, name: 'ETHERNET', packets: 10, decodable: true }]);
     expect(f.warnings).toEqual([]);
+    expect([f.ifIndexes, f.otherIfIndexPackets]).toEqual([[], 0]);
   });
 
   it('counts packets and bytes', () => {
@@ -168,6 +169,23 @@ describe('inspect several files', () => {
     expect(t.protocols.ipv4).toEqual({ udp: 3, tcp: 3, icmp: 2 });
     expect(Object.keys(t.decodeEvents).sort()).toEqual(['IPV4_HLEN_TOO_SMALL', 'LINKTYPE_UNSUPPORTED']);
     expect(renderInspect(r)).toContain('Total over 3 files');
+  });
+});
+
+describe('inspect SLL2 captures', () => {
+  it('counts packets per interface index carried by the frames', () => {
+    const sll2 = (ifindex: number): Uint8Array => {
+      const b = frame('SLL2_IPV6_ICMPV6_ECHO');
+      new DataView(b.buffer).setUint32(4, ifindex);
+      return b;
+    };
+    const f = write('any.pcap', pcap(276, [3, 7, 3, 3].map((i, k) => ({ sec: 1, usec: k, bytes: sll2(i) }))));
+    const r = inspectCaptures([f]).files[0]!;
+    expect(r.ifIndexes).toEqual([
+      { ifIndex: 3, packets: 3 },
+      { ifIndex: 7, packets: 1 },
+    ]);
+    expect(renderInspect({ files: [r], total: r })).toContain('Interface indexes in the frames (SLL2): 3: 3, 7: 1');
   });
 });
 

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runReplay } from '../src/engine/replay.js';
+import { replayOptions, runReplay } from '../src/engine/replay.js';
 import type { ReplayOptions } from '../src/engine/replay.js';
 import { DATA_DIR, generateDockerHost } from './gen-docker-host.js';
 
@@ -28,28 +28,7 @@ function replayVariant(name: string, file: string, over: Partial<ReplayOptions>)
     name,
     run: () => {
       const out = fs.mkdtempSync(path.join(os.tmpdir(), 'nfr-bench-'));
-      const o: ReplayOptions = {
-        captures: [file],
-        rulesPath: path.join(HOST, 'rules.v4'),
-        snapshotDir: path.join(HOST, 'host-snapshot'),
-        outDir: out,
-        cpus: 1,
-        steering: 'rps',
-        serviceNs: 2000,
-        seed: 1,
-        speed: 1,
-        ingress: new Map(),
-        sysctls: [],
-        ipsetsPath: null,
-        strict: false,
-        engine: 'compiled',
-        traceIndex: -1,
-        traceOut: null,
-        progress: null,
-        writeTx: true,
-        prescan: true,
-        ...over,
-      };
+      const o = replayOptions({ captures: [file], rulesPath: path.join(HOST, 'rules.v4'), snapshotDir: path.join(HOST, 'host-snapshot'), outDir: out }, over);
       const t0 = process.hrtime.bigint();
       const r = runReplay(o);
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;

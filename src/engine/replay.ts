@@ -77,6 +77,29 @@ export interface ReplayOptions {
   progress: ((bytes: number, total: number) => void) | null;
 }
 
+/** Options with every default of the command line filled in, for library callers (benchmarks, tests). */
+export function replayOptions(required: Pick<ReplayOptions, 'captures' | 'rulesPath' | 'snapshotDir' | 'outDir'>, over: Partial<ReplayOptions> = {}): ReplayOptions {
+  return {
+    cpus: 1,
+    steering: 'rps',
+    serviceNs: 2000,
+    seed: 1,
+    speed: 1,
+    ingress: new Map(),
+    ipsetsPath: null,
+    sysctls: [],
+    strict: false,
+    engine: 'compiled',
+    traceIndex: -1,
+    traceOut: null,
+    progress: null,
+    writeTx: true,
+    prescan: true,
+    ...required,
+    ...over,
+  };
+}
+
 export interface ReplayResult {
   report: ReplayReport;
   outDir: string;

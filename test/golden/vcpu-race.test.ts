@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runReplay } from '../../src/engine/replay.js';
+import { replayOptions, runReplay } from '../../src/engine/replay.js';
 import type { ReplayOptions } from '../../src/engine/replay.js';
 import { writeSll2 } from '../helpers/craft-sll2.js';
 
@@ -18,28 +18,8 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nfr-vcpu-'));
 const capture = path.join(tmp, 'race.pcap');
 
 function opts(over: Partial<ReplayOptions>): ReplayOptions {
-  return {
-    captures: [capture],
-    rulesPath: path.join(HOST, 'rules.v4'),
-    snapshotDir: path.join(HOST, 'host-snapshot'),
-    outDir: fs.mkdtempSync(path.join(tmp, 'out-')),
-    cpus: 1,
-    steering: 'iface',
-    serviceNs: 2000,
-    seed: 7,
-    speed: 1,
-    ingress: new Map(),
-    sysctls: [],
-    ipsetsPath: null,
-    strict: false,
-    engine: 'compiled',
-    traceIndex: -1,
-    traceOut: null,
-    progress: null,
-    writeTx: true,
-    prescan: true,
-    ...over,
-  };
+  const required = { captures: [capture], rulesPath: path.join(HOST, 'rules.v4'), snapshotDir: path.join(HOST, 'host-snapshot'), outDir: fs.mkdtempSync(path.join(tmp, 'out-')) };
+  return replayOptions(required, { steering: 'iface', seed: 7, ...over });
 }
 
 function ctStats(out: string): { cpu: number; insertFailed: number; drop: number }[] {

@@ -5,6 +5,7 @@
 
 import type { HookNumber, Skb } from '../skb.js';
 import type { Tuple } from './tuple.js';
+import type { HostSysctls } from '../../host/sysctl.js';
 
 export { Tuple, invertTuple, icmpInvertType } from './tuple.js';
 
@@ -74,31 +75,32 @@ export const CT_STAT_NAMES = [
   'chaintoolong',
 ] as const;
 
-/** The sysctls conntrack reads (net.netfilter.nf_conntrack_*; timeouts in seconds). */
-export interface ConntrackSysctls {
-  conntrackMax: number;
-  conntrackBuckets: number;
-  conntrackChecksum: number;
-  conntrackAcct: number;
-  tcpLoose: number;
-  tcpBeLiberal: number;
-  tcpMaxRetrans: number;
-  tcpIgnoreInvalidRst: number;
-  udpTimeout: number;
-  udpTimeoutStream: number;
-  icmpTimeout: number;
-  genericTimeout: number;
-  tcpTimeoutSynSent: number;
-  tcpTimeoutSynRecv: number;
-  tcpTimeoutEstablished: number;
-  tcpTimeoutFinWait: number;
-  tcpTimeoutCloseWait: number;
-  tcpTimeoutLastAck: number;
-  tcpTimeoutTimeWait: number;
-  tcpTimeoutClose: number;
-  tcpTimeoutMaxRetrans: number;
-  tcpTimeoutUnacknowledged: number;
-}
+/** The sysctls conntrack reads (net.netfilter.nf_conntrack_*; timeouts in seconds): part of the host's. */
+export type ConntrackSysctls = Pick<
+  HostSysctls,
+  | 'conntrackMax'
+  | 'conntrackBuckets'
+  | 'conntrackChecksum'
+  | 'conntrackAcct'
+  | 'tcpLoose'
+  | 'tcpBeLiberal'
+  | 'tcpMaxRetrans'
+  | 'tcpIgnoreInvalidRst'
+  | 'udpTimeout'
+  | 'udpTimeoutStream'
+  | 'icmpTimeout'
+  | 'genericTimeout'
+  | 'tcpTimeoutSynSent'
+  | 'tcpTimeoutSynRecv'
+  | 'tcpTimeoutEstablished'
+  | 'tcpTimeoutFinWait'
+  | 'tcpTimeoutCloseWait'
+  | 'tcpTimeoutLastAck'
+  | 'tcpTimeoutTimeWait'
+  | 'tcpTimeoutClose'
+  | 'tcpTimeoutMaxRetrans'
+  | 'tcpTimeoutUnacknowledged'
+>;
 
 /** Construction options; every field has a default (see conntrack.ts `createConntrack`). */
 export interface ConntrackOptions {

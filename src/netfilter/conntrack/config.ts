@@ -5,35 +5,16 @@
 import { NfError } from '../../util/errors.js';
 import type { ConntrackOptions, ConntrackSysctls } from './api.js';
 import { TcpState } from './api.js';
+import { defaultSysctls } from '../../host/sysctl.js';
 
 export const NS_PER_SEC = 1e9;
 
-/** Kernel defaults (6.12/6.18, fresh netns, RAM > 4 GiB: 262144 buckets and nf_conntrack_max). */
+/**
+ * Kernel defaults (6.12/6.18, fresh netns, RAM > 4 GiB: 262144 buckets and nf_conntrack_max): the conntrack
+ * part of the host model's defaults, so both read one table.
+ */
 export function defaultConntrackSysctls(): ConntrackSysctls {
-  return {
-    conntrackMax: 262144,
-    conntrackBuckets: 262144,
-    conntrackChecksum: 1,
-    conntrackAcct: 0,
-    tcpLoose: 1,
-    tcpBeLiberal: 0,
-    tcpMaxRetrans: 3,
-    tcpIgnoreInvalidRst: 0,
-    udpTimeout: 30,
-    udpTimeoutStream: 120,
-    icmpTimeout: 30,
-    genericTimeout: 600,
-    tcpTimeoutSynSent: 120,
-    tcpTimeoutSynRecv: 60,
-    tcpTimeoutEstablished: 432000,
-    tcpTimeoutFinWait: 120,
-    tcpTimeoutCloseWait: 60,
-    tcpTimeoutLastAck: 30,
-    tcpTimeoutTimeWait: 120,
-    tcpTimeoutClose: 10,
-    tcpTimeoutMaxRetrans: 300,
-    tcpTimeoutUnacknowledged: 300,
-  };
+  return defaultSysctls();
 }
 
 /** tcp_timeouts[] index of the RETRANS and UNACK pseudo-states (after SYN_SENT2). */

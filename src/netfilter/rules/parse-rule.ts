@@ -73,6 +73,12 @@ interface Provider {
 
 type Resolved = { kind: 'base'; opt: BaseOpt } | { kind: 'ext'; prov: Provider; id: number } | { kind: 'ambiguous'; names: string[] } | null;
 
+/** Exact long base options, resolved once. */
+type BaseResolved = { kind: 'base'; opt: BaseOpt };
+const BASE_RESOLVED = new Map<string, BaseResolved>(BASE_LONG.map((b) => [b.name, { kind: 'base', opt: b }]));
+/** Short base options, resolved once. */
+const SHORT_RESOLVED = new Map<string, BaseResolved>(Object.entries(BASE_SHORT).map(([k, b]) => [k, { kind: 'base', opt: b }]));
+
 /** Parse one rule's tokens. Throws RuleFailure on the first problem (as iptables stops at the first). */
 export function parseRuleTokens(toks: readonly Token[], env: RuleEnv): ParsedRule {
   const ip = emptyIpMatch();
@@ -107,7 +113,8 @@ export function parseRuleTokens(toks: readonly Token[], env: RuleEnv): ParsedRul
   };
 
   const resolveLong = (name: string): Resolved => {
-    for (const b of BASE_LONG) if (b.name === name) return { kind: 'base', opt: b };
+    const base = BASE_RESOLVED.get(name);
+    if (base !== undefined) return base;
     for (let p = providers.length - 1; p >= 0; p--) {
       const prov = providers[p]!;
       if (!prov.open) continue;
@@ -203,7 +210,7 @@ export function parseRuleTokens(toks: readonly Token[], env: RuleEnv): ParsedRul
       const b = BASE_SHORT[letter];
       if (b === undefined) throw new RuleFailure(IssueCode.UNKNOWN_OPTION, `unknown option "${s}"`, tok.column);
       label = `-${letter}`;
-      res = { kind: 'base', opt: b };
+      res = SHORT_RESOLVED.get(letter)!;
       if (s.length > 2) {
         if (b.args === 0) throw new RuleFailure(IssueCode.UNKNOWN_OPTION, `unknown option "${s}"`, tok.column);
         inline = s.slice(2);

@@ -184,9 +184,19 @@ type AddIssue = (code: string, message: string, column: number) => void;
 
 /** `:NAME POLICY [pkts:bytes]` (iptables-restore's strtok over " \t"). */
 function parseChainLine(t: Table, byName: Map<string, Chain>, trimmed: string, indent: number, lineNo: number, add: AddIssue): void {
+  // strtok(" \t") over the text after the colon, remembering columns
   const parts: Array<{ text: string; col: number }> = [];
-  const re = /[^ \t]+/g;
-  for (let m = re.exec(trimmed.slice(1)); m !== null; m = re.exec(trimmed.slice(1))) parts.push({ text: m[0], col: indent + 2 + m.index });
+  for (let i = 1; i < trimmed.length; ) {
+    const c = trimmed.charCodeAt(i);
+    if (c === 32 || c === 9) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < trimmed.length && trimmed.charCodeAt(j) !== 32 && trimmed.charCodeAt(j) !== 9) j++;
+    parts.push({ text: trimmed.slice(i, j), col: indent + 1 + i });
+    i = j;
+  }
   const name = parts[0];
   if (name === undefined) {
     add(IssueCode.CHAIN_NAME, 'chain name invalid', indent + 1);

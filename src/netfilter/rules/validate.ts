@@ -3,7 +3,7 @@
 // checkentry (xt_check_match/xt_check_target: table, hook mask, protocol, then the module's own check).
 
 import type { Chain, FamilyNumber, Rule, Table } from './ast.js';
-import { TargetType } from './ast.js';
+import { TargetType, emptyIpMatch } from './ast.js';
 import type { CheckContext, ModuleBase } from './module.js';
 import { IssueCode } from './issues.js';
 import type { IssueList } from './issues.js';
@@ -71,35 +71,55 @@ export function validateTable(t: Table, family: FamilyNumber, issues: IssueList,
   const g = chainGraph(t);
   const masks = hookMasksOf(g);
   findLoops(g, masks, issues, lineText);
+  const ctx = new RuleCheckContext(family, t.name, issues, lineText);
   t.chains.forEach((c, i) => {
-    for (const r of c.rules) checkRule(r, t.name, family, masks[i]!, issues, lineText);
+    for (const r of c.rules) checkRule(r, masks[i]!, ctx);
   });
 }
 
-function checkRule(r: Rule, table: string, family: FamilyNumber, hookMask: number, issues: IssueList, lineText: (line: number) => string): void {
-  const text = lineText(r.line) || r.text;
-  let column = 0;
-  const ctx: CheckContext = {
-    family,
-    table,
-    hookMask,
-    ip: r.ip,
-    matches: r.matches,
-    error(code: string, message: string): void {
-      issues.add(code, message, r.line, column, text);
-    },
-  };
-  for (const m of r.matches) {
-    column = m.column;
-    checkModule(m.module, m.data, `${m.name} match`, ctx);
+/** One reusable CheckContext per table: the rule fields are swapped in before each rule's checks. */
+class RuleCheckContext implements CheckContext {
+  family: FamilyNumber;
+  table: string;
+  hookMask = 0;
+  ip: Rule['ip'];
+  matches: Rule['matches'] = [];
+  column = 0;
+  rule: Rule | null = null;
+  constructor(
+    family: FamilyNumber,
+    table: string,
+    private readonly issues: IssueList,
+    private readonly lineText: (line: number) => string,
+  ) {
+    this.family = family;
+    this.table = table;
+    this.ip = emptyIpMatch();
   }
-  if (r.target.type === TargetType.EXTENSION) {
-    column = r.targetColumn;
-    checkModule(r.target.module, r.target.data, `${r.target.name} target`, ctx);
+  error(code: string, message: string): void {
+    const r = this.rule!;
+    this.issues.add(code, message, r.line, this.column, this.lineText(r.line) || r.text);
   }
 }
 
-function checkModule(mod: ModuleBase<unknown>, data: unknown, what: string, ctx: CheckContext): void {
+function checkRule(r: Rule, hookMask: number, ctx: RuleCheckContext): void {
+  ctx.rule = r;
+  ctx.hookMask = hookMask;
+  ctx.ip = r.ip;
+  ctx.matches = r.matches;
+  for (const m of r.matches) {
+    ctx.column = m.column;
+    checkModule(m.module, m.data, m.name, 'match', ctx);
+  }
+  if (r.target.type === TargetType.EXTENSION) {
+    ctx.column = r.targetColumn;
+    checkModule(r.target.module, r.target.data, r.target.name, 'target', ctx);
+  }
+}
+
+function checkModule(mod: ModuleBase<unknown>, data: unknown, name: string, kind: string, ctx: CheckContext): void {
+  if (mod.tables === undefined && mod.hooks === undefined && (mod.proto ?? 0) === 0 && mod.check === undefined) return;
+  const what = `${name} ${kind}`;
   if (mod.tables !== undefined && !mod.tables.includes(ctx.table)) {
     ctx.error(IssueCode.WRONG_TABLE, `${what}: only valid in table ${mod.tables.join('/')}, not ${ctx.table}`);
     return;

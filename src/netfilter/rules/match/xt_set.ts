@@ -5,6 +5,7 @@
 import type { LoadContext, MatchModule } from '../module.js';
 import type { IpSet } from '../ipset.js';
 import { IssueCode } from '../issues.js';
+import { RuleError } from '../../../util/errors.js';
 import { badValue, missing } from '../mod-util.js';
 
 /** IPSET_DIM_MAX. */
@@ -88,7 +89,8 @@ export const setMatch: MatchModule<SetMatchData, SetMatchState> = {
   },
   createState(d: SetMatchData, ctx: LoadContext) {
     const set = ctx.ipsets?.get(d.name);
-    if (set === undefined) throw new Error(`ipset ${d.name} was not supplied to the load`);
+    // the parser already required the set; a load without the same catalog is the caller's mistake
+    if (set === undefined) throw new RuleError(IssueCode.IPSET_UNKNOWN, `ipset \`${d.name}' was not supplied to the rule-set load (LoadContext.ipsets)`);
     return new SetMatchState(set);
   },
   // HOT

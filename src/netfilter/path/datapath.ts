@@ -84,6 +84,8 @@ export class Datapath {
   readonly arpFrame = new Uint8Array(64);
   /** Loopback interface id (-1 when the snapshot has none). */
   readonly lo: number;
+  /** Why the last input route lookup dropped its packet silently (martian, forwarding off ...). */
+  routeDropReason = '';
   /** Trace sink while a traced packet is in flight. */
   trace: TraceSink | null;
   /** Runs the nat table for Nat.hookFn. */

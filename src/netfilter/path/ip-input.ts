@@ -11,7 +11,7 @@ import type { Datapath } from './datapath.js';
 import type { Pkt } from './pkt.js';
 import { PktType, RtKind } from './pkt.js';
 import { Defrag, DefragResult } from './defrag.js';
-import { RouteError, lastRouteDrop, routeInput } from './route.js';
+import { RouteError, routeInput } from './route.js';
 import { icmpEcho, icmpSend } from './icmp.js';
 import { verdictEnd } from './ip-output.js';
 import { ipForward } from './ip-forward.js';
@@ -119,8 +119,8 @@ export function ipRcvFinish(dp: Datapath, p: Pkt, dev: number): void {
 /** ip_error: the input route was an error route; maybe tell the sender (rate limited), then drop. */
 function ipError(dp: Datapath, p: Pkt, err: number): void {
   if (err === RouteError.SILENT) {
-    dp.kernelDrop(p, 'no_route', lastRouteDrop, -1);
-    return dp.dropPacket(p, 'no_route', lastRouteDrop);
+    dp.kernelDrop(p, 'no_route', dp.routeDropReason, -1);
+    return dp.dropPacket(p, 'no_route', dp.routeDropReason);
   }
   const code = err === RouteError.NET_UNREACH ? ICMP_NET_UNREACH : err === RouteError.HOST_UNREACH ? ICMP_HOST_UNREACH : ICMP_PKT_FILTERED;
   p.rtKind = RtKind.UNREACHABLE;

@@ -30,21 +30,18 @@ function isLoopback(a: number): boolean {
   return (a & 0xff000000) >>> 0 === 0x7f000000;
 }
 
-/** The reason text of a silent input-route drop, set by routeInput. */
-export let lastRouteDrop = '';
-
 /** ip_route_input for `p` arriving on `dev`: fills p.rt* and returns a RouteError. HOT. */
 export function routeInput(dp: Datapath, p: Pkt, dev: number): number {
   const m = p.meta;
   const daddr = m.daddr;
   const saddr = m.saddr;
   p.rtInput = 1;
-  if (isMulticast(saddr) || saddr === 0xffffffff) return silent('martian source');
+  if (isMulticast(saddr) || saddr === 0xffffffff) return silent(dp, 'martian source');
   if (daddr === 0xffffffff || (saddr === 0 && daddr === 0)) return broadcast(p, dev);
-  if (isZeronet(saddr)) return silent('martian source');
-  if (isZeronet(daddr)) return silent('martian destination');
+  if (isZeronet(saddr)) return silent(dp, 'martian source');
+  if (isZeronet(daddr)) return silent(dp, 'martian destination');
   const onLo = dev === dp.lo;
-  if (!onLo && (isLoopback(daddr) || isLoopback(saddr))) return silent('martian (loopback address on a non-loopback device)');
+  if (!onLo && (isLoopback(daddr) || isLoopback(saddr))) return silent(dp, 'martian (loopback address on a non-loopback device)');
   if (isMulticast(daddr)) {
     p.rtKind = RtKind.MULTICAST;
     p.rtDev = dev;
@@ -52,7 +49,7 @@ export function routeInput(dp: Datapath, p: Pkt, dev: number): number {
   }
   const r = dp.host.fib.lookup(daddr);
   const forwarding = dp.host.sysctls.ipForward === 1;
-  if (r === null) return forwarding ? RouteError.NET_UNREACH : silent('no route and forwarding disabled');
+  if (r === null) return forwarding ? RouteError.NET_UNREACH : silent(dp, 'no route and forwarding disabled');
   switch (r.type) {
     case RouteType.BROADCAST:
       return broadcast(p, dev);
@@ -66,13 +63,13 @@ export function routeInput(dp: Datapath, p: Pkt, dev: number): number {
     case RouteType.UNICAST:
       break;
     case RouteType.UNREACHABLE:
-      return forwarding ? RouteError.HOST_UNREACH : silent('unreachable route');
+      return forwarding ? RouteError.HOST_UNREACH : silent(dp, 'unreachable route');
     case RouteType.PROHIBIT:
-      return forwarding ? RouteError.PROHIBITED : silent('prohibit route');
+      return forwarding ? RouteError.PROHIBITED : silent(dp, 'prohibit route');
     default:
-      return silent('blackhole route');
+      return silent(dp, 'blackhole route');
   }
-  if (!forwarding) return silent('forwarding disabled (net.ipv4.ip_forward = 0)');
+  if (!forwarding) return silent(dp, 'forwarding disabled (net.ipv4.ip_forward = 0)');
   p.rtKind = RtKind.FORWARD;
   p.rtDev = r.dev;
   p.rtNexthop = r.gateway !== 0 ? r.gateway : daddr;
@@ -87,8 +84,9 @@ function broadcast(p: Pkt, dev: number): number {
   return RouteError.OK;
 }
 
-function silent(reason: string): number {
-  lastRouteDrop = reason;
+/** A silent drop inside the route lookup: the reason is kept for the drop annotation. */
+function silent(dp: Datapath, reason: string): number {
+  dp.routeDropReason = reason;
   return RouteError.SILENT;
 }
 

@@ -31,7 +31,7 @@ import type { Pkt } from '../netfilter/path/pkt.js';
 import { netifReceive } from '../netfilter/path/receive.js';
 import { createRuleEnv } from '../netfilter/path/targets.js';
 import { arpSolicit } from '../netfilter/path/arp.js';
-import { neighSend, ipFinishOutput2 } from '../netfilter/path/ip-output.js';
+import { neighSend } from '../netfilter/path/ip-output.js';
 import { bridgedDnatSend } from '../netfilter/path/bridge.js';
 import { icmpSend } from '../netfilter/path/icmp.js';
 import type { NeighEvents } from '../netfilter/path/neigh.js';
@@ -204,7 +204,6 @@ function replayWith(
   });
   for (const s of pre?.localSockets ?? []) dp.localSockets.addConnection(s.proto, s.addr, s.port);
   ruleEnv.bind(dp);
-  void ipFinishOutput2;
 
   const sched = new VcpuScheduler(o.cpus, o.serviceNs);
   const described = new Set<number>();

@@ -39,7 +39,8 @@ import { formatConntrackList, formatConntrackStats } from '../report/conntrack-t
 import { IngressMap, Skip } from './ingress.js';
 import type { IngressBindings } from './ingress.js';
 import { VcpuScheduler } from './schedule.js';
-import { ReplayOutputs, flowText } from './outputs.js';
+import { ReplayOutputs } from './outputs.js';
+import { describePacket, tracePrinter } from './trace.js';
 import { needsConntrack, isNftBackend } from './ct-needed.js';
 import { buildReplayReport } from '../report/replay-report.js';
 import { openTimeOrdered, prescan } from './prescan.js';
@@ -214,8 +215,7 @@ function replayWith(
   let firstNs = -1;
   let traceSink: TraceSink | null = null;
   if (o.traceIndex >= 0 && o.traceOut !== null) {
-    traceNames = host.names;
-    traceSink = makeTracePrinter(o.traceOut);
+    traceSink = tracePrinter(o.traceOut, host.names);
     outputs.traceIndex = o.traceIndex;
     outputs.traceOut = o.traceOut;
   }
@@ -321,36 +321,4 @@ function replayWith(
   });
   writeFileAtomic(path.join(o.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   return { report, outDir: o.outDir };
-}
-
-/** --trace: every rule-walk step of the traced packet (and the packets it causes), with its conntrack state. */
-function makeTracePrinter(out: (line: string) => void): TraceSink {
-  const hooks = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
-  const ctinfo = ['ESTABLISHED', 'RELATED', 'NEW', 'ESTABLISHED_REPLY', 'RELATED_REPLY'];
-  return {
-    step(table, chain, kind, num, _ruleId, hook, skb): void {
-      const ct = skb.untracked === 1 ? 'UNTRACKED' : skb.ct < 0 ? 'INVALID' : (ctinfo[skb.ctInfo] ?? '?');
-      const iface = `${skb.inIf >= 0 ? ` in=${skbName(skb.inIf)}` : ''}${skb.outIf >= 0 ? ` out=${skbName(skb.outIf)}` : ''}`;
-      out(`  TRACE: ${table}:${chain}:${['rule', 'return', 'policy'][kind]}:${num}  [${hooks[hook] ?? hook}${iface} ct=${ct} mark=0x${(skb.mark >>> 0).toString(16)}]`);
-    },
-  };
-  function skbName(id: number): string {
-    return traceNames?.name(id) ?? String(id);
-  }
-}
-
-/** Interface names for the trace printer (set when a trace is requested). */
-let traceNames: { name(id: number): string } | null = null;
-
-/** One line: protocol, addresses, ports, flags, length. */
-function describePacket(p: Pkt): string {
-  const m = p.meta;
-  if (m.l3 !== L3.IPV4) return `non-IPv4 frame (EtherType 0x${m.etherType.toString(16)})`;
-  let s = flowText(p);
-  if (m.ipProto === 6 && m.l4Off >= 0) {
-    const f = m.tcpFlags;
-    const names = ['F', 'S', 'R', 'P', '.', 'U', 'E', 'C'].filter((_, i) => (f & (1 << i)) !== 0).join('');
-    s += ` [${names}] seq ${m.tcpSeq}${(f & 0x10) !== 0 ? ` ack ${m.tcpAck}` : ''}`;
-  }
-  return `${s}, ${m.ipTotalLen} bytes, ttl ${m.ipTtl}, id ${m.ipId}`;
 }

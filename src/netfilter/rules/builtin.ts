@@ -28,6 +28,7 @@ import { ipcompMatch } from './match/xt_ipcomp.js';
 import { cpuMatch } from './match/xt_cpu.js';
 import { quotaMatch } from './match/xt_quota.js';
 import { ecnMatch } from './match/xt_ecn.js';
+import { stringMatch } from './match/xt_string.js';
 import { dnatTarget, snatTarget, masqueradeTarget, redirectTarget } from './target/xt_nat.js';
 import { rejectTarget } from './target/ipt_REJECT.js';
 import { logTarget, nflogTarget, traceTarget } from './target/xt_LOG.js';
@@ -71,6 +72,7 @@ export const BUILTIN_MATCHES: readonly MatchModule[] = [
   cpuMatch,
   quotaMatch,
   ecnMatch,
+  stringMatch,
 ] as readonly MatchModule[];
 
 /** Every built-in target module. */

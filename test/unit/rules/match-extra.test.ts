@@ -70,3 +70,34 @@ describe('ecn', () => {
     expect(parseOne('-m ecn --ecn-tcp-cwr').issues[0]?.code).toBe('ERR_RULE_NEEDS_PROTOCOL');
   });
 });
+
+describe('string', () => {
+  /** An IPv4 packet whose bytes from the IP header on are `ip` (l3 at offset 14). */
+  const pkt = (ip: string) => {
+    const body = Buffer.from(ip, 'latin1');
+    const data = new Uint8Array(14 + body.length);
+    data.set(body, 14);
+    return skbOf({ data, caplen: data.length, l3Off: 14, ipTotalLen: body.length });
+  };
+  const env = new TestMatchEnv();
+  it('finds the pattern wholly inside [from, to) counted from the IP header', () => {
+    const p = pkt('HDR.....GET /index.html');
+    expect(evalMatch(matchOf('-m string --string "GET /" --algo bm'), p, env)).toBe(true);
+    expect(evalMatch(matchOf('-m string --string "get /" --algo kmp'), p, env)).toBe(false);
+    expect(evalMatch(matchOf('-m string --string "get /" --algo kmp --icase'), p, env)).toBe(true);
+    expect(evalMatch(matchOf('-m string --string "GET /" --algo bm --to 12'), p, env)).toBe(false);
+    expect(evalMatch(matchOf('-m string --string "GET /" --algo bm --to 13'), p, env)).toBe(true);
+    expect(evalMatch(matchOf('-m string --string "GET /" --algo bm --from 9'), p, env)).toBe(false);
+    expect(evalMatch(matchOf('-m string ! --hex-string "|47 45 54|" --algo bm'), p, env)).toBe(false);
+  });
+  it('prints as iptables 1.8.9 does (escapes, hex for unprintable bytes, option order)', () => {
+    const pr = (r: string): string => {
+      const m = matchOf(r);
+      return m.module.print(m.data, { family: 4 });
+    };
+    // restore syntax "a\"b\\\\c" is the 6 bytes a"b\\c; iptables-save escapes " and \ again
+    expect(pr('-m string --string "a\\"b\\\\\\\\c" --algo bm')).toBe('--string "a\\"b\\\\\\\\c" --algo bm');
+    expect(pr('-m string --hex-string "|41 42|C" --algo kmp --icase --from 10 --to 100')).toBe('--string "ABC" --algo kmp --from 10 --to 100 --icase');
+    expect(pr('-m string --hex-string "|0a0a|" --algo bm')).toBe('--hex-string "|0a0a|" --algo bm');
+  });
+});

@@ -73,6 +73,7 @@ describeShared('rules: netfilter extension test vectors (.t)', () => {
   const vectors = files.flatMap((f) => readVectors(path.join(dir, f)));
   const unsupported = new Map<string, number>();
   const counts = { okPass: 0, okTotal: 0, failPass: 0, failTotal: 0, nomatchPass: 0, nomatchTotal: 0, skipped: 0 };
+  const distinct = { ok: new Set<string>(), fail: new Set<string>(), unsupported: new Set<string>() };
 
   it('reads the IPv4-relevant vector files', () => {
     expect(files.length).toBeGreaterThan(90);
@@ -85,16 +86,19 @@ describeShared('rules: netfilter extension test vectors (.t)', () => {
       if (o.kind === 'unsupported') {
         unsupported.set(o.module, (unsupported.get(o.module) ?? 0) + 1);
         counts.skipped++;
+        distinct.unsupported.add(`${v.file}:${v.line}`);
         return;
       }
       if (v.result === 'OK') {
         counts.okTotal++;
         expect(o.kind === 'ok' ? o.printed : `rejected: ${o.message}`).toBe(v.saved);
         counts.okPass++;
+        distinct.ok.add(`${v.file}:${v.line}`);
       } else if (v.result === 'FAIL') {
         counts.failTotal++;
         expect(o.kind === 'ok' ? `accepted as: ${o.printed}` : 'rejected').toBe('rejected');
         counts.failPass++;
+        distinct.fail.add(`${v.file}:${v.line}`);
       } else {
         counts.nomatchTotal++;
         expect(o.kind).toBe('ok');
@@ -107,8 +111,9 @@ describeShared('rules: netfilter extension test vectors (.t)', () => {
   it('reports the supported and unsupported vectors', () => {
     const list = [...unsupported.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([m, n]) => `${m}(${n})`);
     process.stderr.write(
-      `\n.t vectors: OK ${counts.okPass}/${counts.okTotal}, FAIL ${counts.failPass}/${counts.failTotal}, NOMATCH ${counts.nomatchPass}/${counts.nomatchTotal}; ` +
-        `${counts.skipped} lines use unsupported modules: ${list.join(' ')}\n`,
+      `\n.t vectors (line x chain): OK ${counts.okPass}/${counts.okTotal}, FAIL ${counts.failPass}/${counts.failTotal}, NOMATCH ${counts.nomatchPass}/${counts.nomatchTotal}; ` +
+        `${counts.skipped} use unsupported modules: ${list.join(' ')}\n` +
+        `.t distinct lines: ${distinct.ok.size} OK and ${distinct.fail.size} FAIL lines pass; ${distinct.unsupported.size} lines use unsupported modules\n`,
     );
     expect(counts.okPass).toBe(counts.okTotal);
     expect(counts.failPass).toBe(counts.failTotal);

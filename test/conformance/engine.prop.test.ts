@@ -317,12 +317,12 @@ interface Engine {
   ifIds: number[];
 }
 
-function loadAs(rs: RuleSet, mode: 'interpreted' | 'literal' | 'template'): Engine {
+function loadAs(rs: RuleSet, mode: 'interpreted' | 'literal' | 'template', minRun = 2): Engine {
   const interner = new Interner();
   const engine = loadEngine(rs, {
     interner,
     engine: mode === 'interpreted' ? 'interpreted' : 'compiled',
-    compile: { literalMaxSlots: mode === 'template' ? 0 : 1 << 20, literalMaxChains: 1 << 20, minRun: 2 },
+    compile: { literalMaxSlots: mode === 'template' ? 0 : 1 << 20, literalMaxChains: 1 << 20, minRun: minRun },
   });
   // the packets' interfaces: the pool plus one name no rule mentions, interned after the load
   const ifIds: number[] = [...IFACES, 'br-late'].map((n) => interner.intern(n));
@@ -388,6 +388,55 @@ describe('compiled ≡ interpreted (fast-check)', () => {
         expect(counts[2]).toEqual(counts[0]);
       }),
       { numRuns: 600, seed: 424242 },
+    );
+  });
+
+  it('agree on indexed runs of service rules, for packets aimed at the services', () => {
+    const svcArb = fc.record({
+      vip: fc.constantFrom(...ADDRS.slice(0, 4)),
+      exactDst: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+      udp: fc.boolean(),
+      dport: fc.constantFrom(...PORTS),
+      inIf: rarely(fc.record({ exact: fc.boolean(), name: fc.constantFrom(...IFACES), prefix: fc.constantFrom(...PREFIXES), inv: fc.boolean() })),
+      comment: fc.boolean(),
+      sport: rarely(portRange),
+      target: targetArb,
+    });
+    const aimArb = fc.record({ pick: fc.nat(200), hit: fc.nat(9), p: packetArb });
+    fc.assert(
+      fc.property(
+        fc.array(svcArb, { minLength: 16, maxLength: 60 }),
+        fc.array(fc.array(ruleArb, { maxLength: 3 }), { minLength: 1, maxLength: 3 }),
+        fc.array(aimArb, { minLength: 1, maxLength: 40 }),
+        (services, userRules, aims) => {
+          const b = new RuleSetBuilder();
+          const t = b.table('mangle');
+          const users = userRules.map((_, i) => `U${i}`);
+          t.user(...users);
+          for (const sv of services) t.add('PREROUTING', serviceSpec({ ...sv, sport: sv.sport ?? null }, -1, users, true));
+          t.add('PREROUTING', { j: ACCEPT });
+          userRules.forEach((rules, i) => rules.forEach((r) => t.add(users[i]!, ruleSpec(r, i, users, false))));
+          const rs = b.build();
+          const engines = [loadAs(rs, 'interpreted'), loadAs(rs, 'literal'), loadAs(rs, 'template')];
+          expect(engines[1]!.engine.table('mangle')!.compiled!.runs).toBeGreaterThan(0);
+          const res = engines.map(() => new RuleResult());
+          for (const a of aims) {
+            // most packets carry the exact key of one of the services
+            const p = { ...a.p };
+            if (a.hit < 8) {
+              const sv = services[a.pick % services.length]!;
+              Object.assign(p, { daddr: sv.vip, dport: sv.dport, proto: sv.udp ? 17 : 6 });
+            }
+            const seen = engines.map((e, i) => observe(e, 'mangle', 0, packet(p, e.ifIds), res[i]!));
+            expect(seen[1]).toEqual(seen[0]);
+            expect(seen[2]).toEqual(seen[0]);
+          }
+          const counts = engines.map((e) => Array.from(e.engine.table('mangle')!.counters.values));
+          expect(counts[1]).toEqual(counts[0]);
+          expect(counts[2]).toEqual(counts[0]);
+        },
+      ),
+      { numRuns: 300, seed: 777 },
     );
   });
 });

@@ -8,6 +8,7 @@ import { IfTest, Inv, SlotTarget } from '../engine-layout.js';
 import type { TableLayout } from '../engine-layout.js';
 import type { Emitter } from './emit.js';
 import type { RunIndex } from './run-index.js';
+import { INFO_STRIDE } from './run-index.js';
 import { inlineMatch, inlineTarget } from './inline.js';
 
 /** An indexed run: rules k0..k1-1 (chain-relative) served by `index`. */
@@ -108,16 +109,30 @@ function emitRule(L: TableLayout, s: number, k: number, E: Emitter): string {
   return src + '\n';
 }
 
-/** Source of an indexed run (chain-relative rules k0..k1-1). */
+/**
+ * Source of an indexed run (chain-relative rules k0..k1-1). Candidates whose key is their whole condition
+ * are counted and their target run from the index's `info` words; the others go through X.exec, as does
+ * every rule of the run for packets the index cannot serve.
+ */
 function emitRun(run: PlannedRun, E: Emitter): string {
   const ix = E.obj(run.index);
-  const step = (fn: string): string =>
-    `v = X.${fn}(s, skb, env, res, d); if (v !== NOMATCH) { res.rulesVisited += s + 1 - b - q; q = s + 1 - b;` +
-    ` if (v !== CONT) return v; }`;
+  const acct = `res.rulesVisited += s + 1 - b - q; q = s + 1 - b;`;
+  const step = `v = X.exec(s, skb, env, res, d); if (v !== NOMATCH) { ${acct} if (v !== CONT) return v; }`;
+  const T = SlotTarget;
+  const keyed =
+    `${acct} CV[2 * s] += 1; CV[2 * s + 1] += m.ipTotalLen; const k = IN[i + 2];\n` +
+    `    if (k === ${T.JUMP}) { if (d >= SS) { res.overflow = 1; res.slot = s; return 0; } v = TF[IN[i + 3]](skb, env, res, d + 1, IN[i + 4], IN[i + 5]); if (v !== RET) return v; }\n` +
+    `    else if (k === ${T.VERDICT}) { res.slot = s; return IN[i + 3]; }\n` +
+    `    else if (k === ${T.GOTO}) return TF[IN[i + 3]](skb, env, res, d, IN[i + 4], IN[i + 5]);\n` +
+    `    else if (k === ${T.RETURN}) return RET;\n` +
+    `    else if (k === ${T.EXTENSION}) { v = X.extTarget(s, skb, env, res); if (v !== CONT) return v; }\n`;
   return (
     `{ const pr = m.ipProto; if (pr === 6 || pr === 17) {\n` +
-    `  if (SAFE_L4(m)) { let s = ${ix}.first(m.daddr, pr, m.dport); while (s >= 0) { ${step('execKeyed')} s = ${ix}.after(s); } }\n` +
-    `  else { for (let s = b + ${run.k0}; s < b + ${run.k1}; s++) { ${step('exec')} } }\n` +
+    `  if (SAFE_L4(m)) { const IX = ${ix}, IN = IX.info, A = IX.a; let s = IX.first(m.daddr, pr, m.dport);\n` +
+    `    while (s >= 0) { const i = (s - A) * ${INFO_STRIDE};\n` +
+    `    if (IN[i + 1] === 1) { ${keyed} } else { ${step} }\n` +
+    `    s = IN[i]; } }\n` +
+    `  else { for (let s = b + ${run.k0}; s < b + ${run.k1}; s++) { ${step} } }\n` +
     `} }\n`
   );
 }

@@ -14,6 +14,8 @@ import { emitChainBody } from './codegen.js';
 import type { PlannedRun } from './codegen.js';
 import { planRuns, safeL4 } from './plan.js';
 import { keyIsWholeCondition } from './keys.js';
+import { INFO_STRIDE, Info } from './run-index.js';
+import { SlotTarget } from '../engine-layout.js';
 import { CtState } from '../match/xt_conntrack.js';
 import { CtStatus } from '../../skb.js';
 
@@ -95,18 +97,40 @@ export function compileTable(L: TableLayout, counters: RuleCounters, opts: Compi
   const runs = planRuns(L, opts.minRun ?? 16);
   let indexedRules = 0;
   let nruns = 0;
-  for (let ci = 0; ci < runs.length; ci++) {
-    for (const r of runs[ci]!) {
+  for (const rs of runs) {
+    for (const r of rs) {
       nruns++;
       indexedRules += r.k1 - r.k0;
-      const start = L.chains[ci]!.start;
-      for (let k = r.k0; k < r.k1; k++) X.keyOnly[start + k] = keyIsWholeCondition(L, start + k) ? 1 : 0;
     }
   }
   // one specialised function per chain pays off only when few chains must each warm up in the JIT; tables
   // with many chains (kube-proxy's per-service chains) share templates instead
   const literal = L.size <= (opts.literalMaxSlots ?? 4096) && L.chains.length <= (opts.literalMaxChains ?? 64);
   return literal ? compileLiteral(L, counters, X, runs, nruns, indexedRules) : compileTemplates(L, counters, X, runs, nruns, indexedRules);
+}
+
+/** Fill the runs' candidate words once every chain's function and pool offsets are known. */
+function fillRunInfo(L: TableLayout, X: SlotExecutor, runs: PlannedRun[][]): void {
+  for (let ci = 0; ci < runs.length; ci++) {
+    const start = L.chains[ci]!.start;
+    for (const r of runs[ci]!) {
+      const info = r.index.info;
+      for (let k = r.k0; k < r.k1; k++) {
+        const s = start + k;
+        const i = INFO_STRIDE * (k - r.k0);
+        const kind = L.targetKind[s]!;
+        info[i + Info.KEY_ONLY] = keyIsWholeCondition(L, s) ? 1 : 0;
+        info[i + Info.KIND] = kind;
+        if (kind === SlotTarget.VERDICT) info[i + Info.A1] = L.verdict[s]!;
+        if (kind === SlotTarget.JUMP || kind === SlotTarget.GOTO) {
+          const c = L.jumpChain[s]!;
+          info[i + Info.A1] = X.chainFn[c]!;
+          info[i + Info.A2] = X.chainOff[c]!;
+          info[i + Info.A3] = X.chainObj[c]!;
+        }
+      }
+    }
+  }
 }
 
 type Factory = (l: TableLayout, c: RuleCounters, x: SlotExecutor, s: typeof safeL4, o: unknown[], k: Int32Array) => CompiledTable['run'];
@@ -129,7 +153,8 @@ function compileLiteral(
   let hoist = '';
   for (let i = 0; i < objects.length; i++) hoist += `const O${i} = OBJ[${i}];\n`;
   const list = L.chains.map((_, ci) => `c${ci}`).join(', ');
-  const source = PRELUDE + hoist + fns + `X.fns = [${list}];\n` + dispatcherSource(L, (ci) => `c${ci}(skb, env, res, 0)`);
+  fillRunInfo(L, X, runs);
+  const source = PRELUDE + hoist + fns + `const TF = [${list}];\nX.fns = TF;\n` + dispatcherSource(L, (ci) => `c${ci}(skb, env, res, 0)`);
   const factory = new Function('L', 'counters', 'X', 'SAFE_L4', 'OBJ', 'K', source) as Factory;
   const run = factory(L, counters, X, safeL4, objects, new Int32Array(0));
   return { run, source, functions: L.chains.length, mode: 'literal', runs: nruns, indexedRules };
@@ -176,6 +201,7 @@ function compileTemplates(
       K[off + pt.at + 2] = X.chainObj[pt.chain]!;
     }
   }
+  fillRunInfo(L, X, runs);
   let tsrc = '';
   for (let t = 0; t < bodies.length; t++) tsrc += `function T${t}(skb, env, res, d, o, p) {\n${bodies[t]}}\n`;
   const list = bodies.map((_, t) => `T${t}`).join(', ');

@@ -1,7 +1,8 @@
 // Indexes over runs of "service" rules (kube-proxy's KUBE-SERVICES: thousands of -d VIP/32 -p tcp --dport P;
 // KUBE-NODEPORTS and Docker's DNAT rules: -p tcp --dport P): an open-addressing hash from the rule's exact
 // key — (daddr, proto, dport) or (proto, dport) — to its candidate rules in chain order, so a lookup costs
-// the same for 10 or 40,000 rules while the first match in rule order is kept exactly.
+// the same for 10 or 40,000 rules while the first match in rule order is kept exactly. Each probe touches
+// one stride of one array, and each candidate one stride of `info` (next candidate, how to run it).
 
 import { mix32 } from '../../../util/hash.js';
 
@@ -23,22 +24,37 @@ export interface RuleKey {
   dport: number;
 }
 
+/** Words per candidate in `info`. */
+export const INFO_STRIDE = 6;
+/** Offsets within a candidate's `info` stride. */
+export const Info = {
+  /** Next candidate slot with the same key, -1 at the end. */
+  NEXT: 0,
+  /** 1 when the key is the rule's whole condition (compile/keys.ts keyIsWholeCondition). */
+  KEY_ONLY: 1,
+  /** SlotTarget kind. */
+  KIND: 2,
+  /** VERDICT: the verdict; JUMP/GOTO: the callee's function index, int pool offset, object pool offset. */
+  A1: 3,
+  A2: 4,
+  A3: 5,
+} as const;
+
 function hashKey(daddr: number, pp: number): number {
   return mix32((daddr ^ Math.imul(pp, 0x9e3779b1)) >>> 0);
 }
 
-/** A built index over slots [a, b) of a layout. Immutable after construction. */
+/** A built index over slots [a, b) of a layout. Immutable after construction (info filled in once by the compiler). */
 export class RunIndex {
   readonly shape: KeyShapeNumber;
   /** First slot and end slot of the run. */
   readonly a: number;
   readonly b: number;
   private readonly mask: number;
-  private readonly keyAddr: Int32Array;
-  private readonly keyPP: Int32Array;
-  private readonly head: Int32Array;
-  /** Next candidate slot with the same key, by run offset (slot - a); -1 at the end. */
-  readonly next: Int32Array;
+  /** Hash table, 3 words per bucket: proto << 16 | dport (-1 empty), daddr, first candidate slot. */
+  private readonly tab: Int32Array;
+  /** Per candidate (slot - a), INFO_STRIDE words: see Info. */
+  readonly info: Int32Array;
 
   /** `keys[i]` is the key of slot a + i; all have `shape`. */
   constructor(a: number, keys: readonly RuleKey[], shape: KeyShapeNumber) {
@@ -48,27 +64,28 @@ export class RunIndex {
     let cap = 16;
     while (cap < keys.length * 2) cap *= 2;
     this.mask = cap - 1;
-    this.keyAddr = new Int32Array(cap);
-    this.keyPP = new Int32Array(cap).fill(-1);
-    this.head = new Int32Array(cap).fill(-1);
-    this.next = new Int32Array(keys.length).fill(-1);
+    this.tab = new Int32Array(3 * cap);
+    for (let h = 0; h < cap; h++) this.tab[3 * h] = -1;
+    this.info = new Int32Array(INFO_STRIDE * keys.length);
     const tail = new Int32Array(cap).fill(-1);
     for (let i = 0; i < keys.length; i++) {
+      this.info[INFO_STRIDE * i + Info.NEXT] = -1;
       const k = keys[i]!;
       const addr = shape === KeyShape.DADDR_PROTO_DPORT ? k.daddr | 0 : 0;
       const pp = (k.proto << 16) | k.dport;
       let h = hashKey(addr >>> 0, pp) & this.mask;
       for (;;) {
-        if (this.keyPP[h] === -1) {
-          this.keyAddr[h] = addr;
-          this.keyPP[h] = pp;
-          this.head[h] = a + i;
+        const t = 3 * h;
+        if (this.tab[t] === -1) {
+          this.tab[t] = pp;
+          this.tab[t + 1] = addr;
+          this.tab[t + 2] = a + i;
           tail[h] = i;
           break;
         }
-        if (this.keyPP[h] === pp && this.keyAddr[h] === addr) {
+        if (this.tab[t] === pp && this.tab[t + 1] === addr) {
           // same key again: chain it after the previous one, keeping rule order
-          this.next[tail[h]!] = a + i;
+          this.info[INFO_STRIDE * tail[h]! + Info.NEXT] = a + i;
           tail[h] = i;
           break;
         }
@@ -82,16 +99,18 @@ export class RunIndex {
     const addr = this.shape === KeyShape.DADDR_PROTO_DPORT ? daddr | 0 : 0;
     const pp = (proto << 16) | dport;
     let h = hashKey(addr >>> 0, pp) & this.mask;
+    const tab = this.tab;
     for (;;) {
-      const k = this.keyPP[h]!;
+      const t = 3 * h;
+      const k = tab[t]!;
       if (k === -1) return -1;
-      if (k === pp && this.keyAddr[h] === addr) return this.head[h]!;
+      if (k === pp && tab[t + 1] === addr) return tab[t + 2]!;
       h = (h + 1) & this.mask;
     }
   }
 
   /** HOT: candidate after slot `s`, or -1. */
   after(s: number): number {
-    return this.next[s - this.a]!;
+    return this.info[INFO_STRIDE * (s - this.a) + Info.NEXT]!;
   }
 }

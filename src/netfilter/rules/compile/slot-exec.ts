@@ -39,11 +39,6 @@ export class SlotExecutor {
   readonly chainFn: Int32Array;
   readonly chainOff: Int32Array;
   readonly chainObj: Int32Array;
-  /**
-   * Per slot: 1 when the rule's index key is its whole condition (exact key tests, comment, a tcp/udp match
-   * with nothing but the destination port), so a packet an index serves with that key matches it for sure.
-   */
-  readonly keyOnly: Uint8Array;
 
   constructor(L: TableLayout, values: Float64Array) {
     this.L = L;
@@ -52,7 +47,6 @@ export class SlotExecutor {
     this.chainFn = new Int32Array(L.chains.length);
     this.chainOff = new Int32Array(L.chains.length);
     this.chainObj = new Int32Array(L.chains.length);
-    this.keyOnly = new Uint8Array(L.size);
   }
 
   /** HOT: run chain `c` at depth `d`. */
@@ -61,12 +55,15 @@ export class SlotExecutor {
   }
 
   /**
-   * HOT: evaluate candidate slot `s` of an index for a packet the index serves (plan.ts safeL4) and whose key
-   * equals the rule's. Same results as exec(); rules whose key is their whole condition skip the tests.
+   * HOT: the extension target of slot `s`, whose rule matched and was counted (index candidates whose key is
+   * their whole condition). Returns Code.CONT or the target's verdict (res.slot set).
    */
-  execKeyed(s: number, skb: Skb, env: RuleEnv, res: RuleResult, d: number): number {
-    if (this.keyOnly[s] === 0) return this.exec(s, skb, env, res, d);
-    return this.apply(s, skb, env, res, d);
+  extTarget(s: number, skb: Skb, env: RuleEnv, res: RuleResult): number {
+    const L = this.L;
+    const v = L.targetModule[s]!.target(L.targetData[s], skb, env.target, L.targetState[s]);
+    if (v === Verdict.CONTINUE) return Code.CONT;
+    res.slot = s;
+    return v;
   }
 
   /**

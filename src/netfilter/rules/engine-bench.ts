@@ -138,6 +138,7 @@ function steps(engine: RuleEngine, path: readonly [string, number][]): Step[] {
 }
 
 /** HOT: one packet through the traversal; returns the entries visited. */
+// HOT: allocation-free
 function traverse(path: Step[], pk: BenchPackets, i: number, established: boolean, skb: Skb, env: RuleEnv, res: RuleResult): number {
   pk.load(i, skb, established);
   let visited = 0;

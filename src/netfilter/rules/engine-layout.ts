@@ -380,6 +380,7 @@ export class TableLayout {
   }
 
   /** HOT: does interface `id` pass a PREFIX test of slot `s` (input side when `input`)? */
+  // HOT: allocation-free
   prefixMatch(s: number, id: number, input: boolean): boolean {
     if (id < 0) return false; // no device: the empty name never has a non-empty prefix
     const t = input ? this.inTable[s]! : this.outTable[s]!;

@@ -34,6 +34,7 @@ export class RuleResult {
   layout: TableLayout | null = null;
 
   /** HOT: prepare for a walk of `layout`. */
+  // HOT: allocation-free
   reset(layout: TableLayout): void {
     this.verdict = Verdict.ACCEPT;
     this.decision = Decision.NONE;

@@ -141,6 +141,7 @@ export function loadEngine(rs: RuleSet, opts: LoadOptions): RuleEngine {
  * HOT: evaluate `program` at `hook` (Hook.*) for `skb`. Counters are updated, `result` receives the verdict,
  * the deciding rule or policy and the number of entries the kernel's linear walk visited.
  */
+// HOT: allocation-free
 export function runTable(program: TableProgram, hook: number, skb: Skb, env: RuleEnv, result: RuleResult): number {
   const c = program.compiled;
   if (c !== null) return c.run(hook, skb, env, result);

@@ -18,6 +18,7 @@ import type { RuleEnv } from './engine-env.js';
  * HOT: ip_packet_match for slot `e`: addresses under their masks, interfaces, protocol, fragment flag, each
  * XOR-ed with its inversion flag (NF_INVF).
  */
+// HOT: allocation-free
 export function ipPacketMatch(L: TableLayout, e: number, skb: Skb, isfrag: boolean): boolean {
   const m = skb.meta;
   const inv = L.invFlags[e]!;
@@ -54,6 +55,7 @@ function traceKind(L: TableLayout, e: number): number {
  * HOT: walk table `L` at `hook` for `skb` (ipt_do_table). Counters go to `C`, the deciding entry to `res`,
  * trace steps to `trace` when given. `stack` holds at least L.stackSize entries. Returns the verdict.
  */
+// HOT: allocation-free
 export function interpretTable(
   L: TableLayout,
   C: RuleCounters,

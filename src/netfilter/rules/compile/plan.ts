@@ -14,6 +14,7 @@ import { ruleKey } from './keys.js';
  * HOT: can an index serve this TCP/UDP packet: a first fragment whose fixed transport header is there, so
  * that tcp_mt / udp_mt (xt_tcpudp.ts) decide on the ports alone and never hotdrop.
  */
+// HOT: allocation-free
 export function safeL4(m: PacketMeta): boolean {
   return m.fragOffset === 0 && m.l4Off >= 0 && m.l4Len >= (m.ipProto === 6 ? 20 : 8);
 }

@@ -95,6 +95,7 @@ export class RunIndex {
   }
 
   /** HOT: first candidate slot for (daddr, proto, dport), or -1. */
+  // HOT: allocation-free
   first(daddr: number, proto: number, dport: number): number {
     const addr = this.shape === KeyShape.DADDR_PROTO_DPORT ? daddr | 0 : 0;
     const pp = (proto << 16) | dport;
@@ -110,6 +111,7 @@ export class RunIndex {
   }
 
   /** HOT: candidate after slot `s`, or -1. */
+  // HOT: allocation-free
   after(s: number): number {
     return this.info[INFO_STRIDE * (s - this.a) + Info.NEXT]!;
   }

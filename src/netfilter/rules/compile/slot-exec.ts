@@ -50,6 +50,7 @@ export class SlotExecutor {
   }
 
   /** HOT: run chain `c` at depth `d`. */
+  // HOT: allocation-free
   callChain(c: number, skb: Skb, env: RuleEnv, res: RuleResult, d: number): number {
     return this.fns[this.chainFn[c]!]!(skb, env, res, d, this.chainOff[c]!, this.chainObj[c]!);
   }
@@ -58,6 +59,7 @@ export class SlotExecutor {
    * HOT: the extension target of slot `s`, whose rule matched and was counted (index candidates whose key is
    * their whole condition). Returns Code.CONT or the target's verdict (res.slot set).
    */
+  // HOT: allocation-free
   extTarget(s: number, skb: Skb, env: RuleEnv, res: RuleResult): number {
     const L = this.L;
     const v = L.targetModule[s]!.target(L.targetData[s], skb, env.target, L.targetState[s]);
@@ -70,6 +72,7 @@ export class SlotExecutor {
    * HOT: evaluate rule slot `s` at jump depth `d`. Returns Code.NOMATCH, Code.CONT, Code.RET, Code.HOT, or a
    * verdict (res.slot set). On Code.HOT res.slot is set too.
    */
+  // HOT: allocation-free
   exec(s: number, skb: Skb, env: RuleEnv, res: RuleResult, d: number): number {
     const L = this.L;
     const menv = env.match;
@@ -88,6 +91,7 @@ export class SlotExecutor {
   }
 
   /** HOT: the rule in slot `s` matched: count it and carry out its target. */
+  // HOT: allocation-free
   private apply(s: number, skb: Skb, env: RuleEnv, res: RuleResult, d: number): number {
     const L = this.L;
     const menv = env.match;

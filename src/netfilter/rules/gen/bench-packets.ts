@@ -47,6 +47,7 @@ export class BenchPackets {
    * HOT: load packet `i` into `skb` as it arrives at PREROUTING: fresh header fields, no mark, and the
    * conntrack view of a NEW (`established` false) or ESTABLISHED original-direction packet.
    */
+  // HOT: allocation-free
   load(i: number, skb: Skb, established: boolean): void {
     const m = skb.meta;
     m.l3 = L3.IPV4;

@@ -24,8 +24,9 @@ Workloads: a Docker host (classic layout, ${RULE_BENCH_DEFAULTS.dockerBridges} b
 ${RULE_BENCH_DEFAULTS.services.join(', ')} service ports of ${RULE_BENCH_DEFAULTS.endpoints} endpoints (NodePorts on), from the same generators as
 \`nfreplay rules gen\`. "new" packets walk raw/mangle/nat PREROUTING, mangle/filter FORWARD and mangle/nat
 POSTROUTING of a forwarded packet; "established" ones skip the nat tables. Both evaluators run on the
-same packets, after an untimed warm-up, in interleaved rounds on one core; the median round is reported. "visited" is the number of
-rule entries the kernel's linear walk (ipt_do_table) evaluates per packet, p50/p99.
+same packets, after an untimed warm-up, in interleaved rounds on one core; the median round is
+reported. "visited" is the number of rule entries the kernel's linear walk (ipt_do_table) evaluates
+per packet, p50/p99. The machine is printed on stderr.
 
 Examples:
   $ nfreplay bench rules

@@ -58,7 +58,15 @@ function emit(text: string, out: string | undefined): number {
 export function registerRulesGen(rules: Command): void {
   const gen = rules
     .command('gen')
-    .description('generate the iptables-save rule set of a Docker host or a kube-proxy node');
+    .description('generate the iptables-save rule set of a Docker host or a kube-proxy node')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ nfreplay rules gen docker --bridges 4 --ports 16 > docker.rules
+  $ nfreplay rules gen kube --services 10000 --endpoints 3 --nodeports --out kube.rules
+  $ nfreplay rules gen docker --help`,
+    );
 
   gen
     .command('docker')

@@ -6,6 +6,9 @@ import * as path from 'node:path';
 import { expect, it } from 'vitest';
 import { CORPUS_DIR, ORACLE_DIR, SHARED_DIR, describeShared } from '../helpers/shared.js';
 import { dockerRules, type DockerHost, type DockerNetwork } from '../../src/netfilter/rules/gen/docker.js';
+import { kubeRules } from '../../src/netfilter/rules/gen/kube.js';
+import { endpointChainName, externalChainName, serviceChainName } from '../../src/netfilter/rules/gen/kube-names.js';
+import { parseIpv4 } from '../../src/util/ipv4.js';
 
 /** The *nat and *filter sections of an iptables-save file, `#` lines dropped. */
 function sections(text: string, names: string[]): string {
@@ -122,5 +125,42 @@ describeShared('Docker generator vs real Docker rule sets', () => {
       ports: [{ container: 0, proto: 'tcp', hostIp: '0.0.0.0', hostPort: 8080, containerPort: 80 }],
     };
     expect(dockerRules(host)).toBe(want);
+  });
+
+  it('kube-proxy rules have the canonical text of the reference section 8.2 listing (iptables 1.8.9)', () => {
+    const md = fs.readFileSync(path.join(SHARED_DIR, 'reference', 'netfilter-semantics.md'), 'utf8');
+    const at = md.indexOf('### 8.2');
+    const start = md.indexOf('```\n', at) + 4;
+    const listing = md.slice(start, md.indexOf('```', start)).split('\n').filter((l) => l !== '');
+    const web = 'default/web:http';
+    const eps = ['10.244.1.5', '10.244.2.6', '10.244.3.7'];
+    const text = kubeRules({
+      clusterCidr: '10.244.0.0/16',
+      masqueradeBit: 14,
+      services: [
+        { name: web, proto: 'tcp', vip: parseIpv4('10.96.0.10'), port: 80, nodePort: 30080, endpoints: eps.map(parseIpv4), targetPort: 8080 },
+        { name: 'default/noeps:http', proto: 'tcp', vip: parseIpv4('10.96.0.50'), port: 80, nodePort: 0, endpoints: [], targetPort: 8080 },
+      ],
+    });
+    // the listing writes placeholder chain names; map ours onto them
+    const names: [string, string][] = [
+      [serviceChainName(web, 'tcp'), 'KUBE-SVC-TCOU7JCQXEZGVUNU'],
+      [externalChainName(web, 'tcp'), 'KUBE-EXT-TCOU7JCQXEZGVUNU'],
+      ...eps.map((e, i): [string, string] => [endpointChainName(web, 'tcp', `${e}:8080`), `KUBE-SEP-${'ABC'[i]!.repeat(16)}`]),
+    ];
+    let ours = text;
+    for (const [a, b] of names) ours = ours.split(a).join(b);
+    const lines = ours.split('\n');
+    // every line of the listing appears in our output, in the same order (the listing leaves out builtin
+    // chain declarations and the SEP-BBBB/CCCC chains)
+    let j = 0;
+    const missing: string[] = [];
+    for (const l of listing) {
+      const k = lines.indexOf(l, j);
+      if (k < 0) missing.push(l);
+      else j = k + 1;
+    }
+    expect(listing.length).toBeGreaterThan(40);
+    expect(missing).toEqual([]);
   });
 });

@@ -253,7 +253,7 @@ function replayWith(
       if (t > lastNs) lastNs = t;
       const p = dp.pool.get();
       const len = Math.min(rec.caplen, p.buf.length - HEADROOM - 128);
-      p.buf.set(rec.data.subarray(rec.offset, rec.offset + len), HEADROOM);
+      copyFrame(rec.data, rec.offset, len, p.buf);
       decodeFrame(p.meta, p.buf, HEADROOM, len, rec.origLen, rec.linkType, counters, Verify.ALL);
       const dev = ingress.classify(rec, p.meta);
       if (dev < 0) {
@@ -321,4 +321,10 @@ function replayWith(
   });
   writeFileAtomic(path.join(o.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   return { report, outDir: o.outDir };
+}
+
+/** Copy a captured frame into a packet buffer; Buffer.copy avoids a view object per packet. HOT. */
+function copyFrame(src: Uint8Array, off: number, len: number, dst: Uint8Array): void {
+  if (Buffer.isBuffer(src)) src.copy(dst, HEADROOM, off, off + len);
+  else dst.set(src.subarray(off, off + len), HEADROOM);
 }

@@ -18,8 +18,8 @@ import type { ConntrackData } from '../../src/netfilter/rules/match/xt_conntrack
 import { addrtypeMatch } from '../../src/netfilter/rules/match/xt_addrtype.js';
 import { AddrType, CtStatus } from '../../src/netfilter/skb.js';
 import { StatisticMode, statisticMatch } from '../../src/netfilter/rules/match/xt_statistic.js';
-import { markTarget } from '../../src/netfilter/rules/target/xt_MARK.js';
-import { TargetKind } from '../../src/netfilter/rules/target-data.js';
+import { connmarkTarget, markTarget } from '../../src/netfilter/rules/target/xt_MARK.js';
+import { ConnmarkMode, TargetKind } from '../../src/netfilter/rules/target-data.js';
 import type { RuleHost } from '../../src/netfilter/skb.js';
 import {
   ACCEPT, DROP, NONE, QUEUE, RETURN, RuleSetBuilder, call, ext, fixed, goto, hotdropper, jump, makeEnv, markIs, nth, randomBelow, setMark, tcpPacket,
@@ -93,13 +93,22 @@ const matchArb: fc.Arbitrary<MatchRecipe> = fc.oneof(
   },
 );
 
-type TargetRecipe = { k: 'accept' | 'drop' | 'queue' | 'return' | 'none' } | { k: 'jump' | 'goto'; to: number } | { k: 'mark'; value: number; mask: number } | { k: 'fixed'; v: number };
+type TargetRecipe =
+  | { k: 'accept' | 'drop' | 'queue' | 'return' | 'none' }
+  | { k: 'jump' | 'goto'; to: number }
+  | { k: 'mark'; value: number; mask: number }
+  | { k: 'fixed'; v: number }
+  | { k: 'connmark'; mode: number; value: number; mask: number };
 const targetArb: fc.Arbitrary<TargetRecipe> = fc.oneof(
   { weight: 2, arbitrary: fc.constantFrom({ k: 'accept' as const }, { k: 'drop' as const }, { k: 'queue' as const }) },
   { weight: 2, arbitrary: fc.constantFrom({ k: 'return' as const }, { k: 'none' as const }) },
   { weight: 3, arbitrary: fc.record({ k: fc.constantFrom('jump' as const, 'goto' as const), to: fc.nat(7) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('mark' as const), value: fc.constantFrom(1, 0x4000), mask: fc.constantFrom(1, 0x4000, 0xffffffff) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('fixed' as const), v: fc.constantFrom(Verdict.ACCEPT, Verdict.DROP, Verdict.STOLEN) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ k: fc.constant('connmark' as const), mode: fc.constantFrom(ConnmarkMode.SET, ConnmarkMode.SAVE, ConnmarkMode.RESTORE), value: fc.constantFrom(0, 2, 0x4000), mask: fc.constantFrom(0xffffffff, 0x4000, 3) }),
+  },
 );
 
 const ruleArb = fc.record({
@@ -212,6 +221,8 @@ function target(t: TargetRecipe, chainIdx: number, users: string[], builtin: boo
       return t.value === 1 ? ext(markTarget, { kind: TargetKind.MARK, value: t.value, mask: t.mask, given: 1 }) : ext(setMark, { value: t.value, mask: t.mask });
     case 'fixed':
       return ext(fixed, { v: t.v });
+    case 'connmark':
+      return ext(connmarkTarget, { kind: TargetKind.CONNMARK, mode: t.mode, ctmark: t.value, ctmask: t.mask, nfmask: t.mask, shiftDir: 0, shiftBits: 0, given: 1 });
     case 'jump':
     case 'goto': {
       // user chain i may only reach chains after it: no loops (the kernel refuses them)
@@ -339,7 +350,7 @@ function loadAs(rs: RuleSet, mode: 'interpreted' | 'literal' | 'template', minRu
 
 function observe(e: Engine, table: string, hook: number, skb: Skb, res: RuleResult): unknown[] {
   const v = runTable(e.engine.table(table)!, hook, skb, e.env, res);
-  return [v, res.verdict, res.decision, res.slot, res.ruleId, res.hotdrop, res.overflow, res.rulesVisited, skb.mark, res.describe()];
+  return [v, res.verdict, res.decision, res.slot, res.ruleId, res.hotdrop, res.overflow, res.rulesVisited, skb.mark, skb.ctMark, res.describe()];
 }
 
 describe('compiled ≡ interpreted (fast-check)', () => {

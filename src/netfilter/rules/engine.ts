@@ -129,6 +129,11 @@ export function loadEngine(rs: RuleSet, opts: LoadOptions): RuleEngine {
   const interner = opts.interner;
   const load = new BasicLoadContext({ hz: opts.hz ?? 250, ipsets: opts.ipsets ?? null, intern: (n) => interner.intern(n) });
   const tables = new Map<string, TableProgram>();
+  // every interface name of every table first, so that each table's prefix tables cover them all
+  for (const r of rs.rules) {
+    if (r.ip.inIface !== '' && !r.ip.inWildcard) interner.intern(r.ip.inIface);
+    if (r.ip.outIface !== '' && !r.ip.outWildcard) interner.intern(r.ip.outIface);
+  }
   for (const t of rs.tables) {
     const layoutOpts = opts.stackSize !== undefined ? { interner, load, stackSize: opts.stackSize } : { interner, load };
     const layout = new TableLayout(t, layoutOpts);

@@ -280,12 +280,25 @@ export function generateDockerHost(o: DockerHostGenOptions): { packets: number; 
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+  if (i < 0) return dflt;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isSafeInteger(v) || v < 0) {
+    process.stderr.write(`gen-docker-host: ${name} needs a non-negative integer, got ${JSON.stringify(process.argv[i + 1] ?? '')}\n`);
+    process.exit(2);
+  }
+  return v;
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write('usage: node dist/bench/gen-docker-host.js [--packets N] [--flows N] [--seed N] [--gap-ns N] [--out FILE]\n' +
+      'default output: bench/data/docker-host-1m.pcap for 1,000,000 packets, else bench/data/docker-host-<N>.pcap\n');
+    process.exit(0);
+  }
+  const packets = arg('--packets', 1_000_000);
   const outIdx = process.argv.indexOf('--out');
-  const out = outIdx >= 0 ? process.argv[outIdx + 1]! : path.join(DATA_DIR, 'docker-host-1m.pcap');
-  const r = generateDockerHost({ packets: arg('--packets', 1_000_000), flows: arg('--flows', 2000), seed: arg('--seed', 1), gapNs: arg('--gap-ns', 2500), out });
+  const name = packets === 1_000_000 ? 'docker-host-1m.pcap' : `docker-host-${packets}.pcap`;
+  const out = outIdx >= 0 ? process.argv[outIdx + 1]! : path.join(DATA_DIR, name);
+  const r = generateDockerHost({ packets, flows: arg('--flows', 2000), seed: arg('--seed', 1), gapNs: arg('--gap-ns', 2500), out });
   process.stdout.write(`wrote ${r.packets} packets of ${r.connections} connections to ${out}\n`);
 }

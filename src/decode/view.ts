@@ -17,3 +17,12 @@ export function viewOf(b: Uint8Array): DataView {
   }
   return view;
 }
+
+/**
+ * Make `v` (a DataView over exactly the bytes of `b`) the cached view, so that decoding a buffer the
+ * caller owns long-term (a packet of the replay pool) allocates no view. HOT.
+ */
+export function bindView(b: Uint8Array, v: DataView): void {
+  viewBytes = b;
+  view = v;
+}

@@ -254,6 +254,7 @@ function replayWith(
       const p = dp.pool.get();
       const len = Math.min(rec.caplen, p.buf.length - HEADROOM - 128);
       copyFrame(rec.data, rec.offset, len, p.buf);
+      p.bindView();
       decodeFrame(p.meta, p.buf, HEADROOM, len, rec.origLen, rec.linkType, counters, Verify.ALL);
       const dev = ingress.classify(rec, p.meta);
       if (dev < 0) {
@@ -323,8 +324,11 @@ function replayWith(
   return { report, outDir: o.outDir };
 }
 
-/** Copy a captured frame into a packet buffer; Buffer.copy avoids a view object per packet. HOT. */
+/**
+ * Copy a captured frame into a packet buffer. HOT. This costs one short-lived view object per packet (the
+ * one allocation left on the replay's hot path): JavaScript has no copy between two ArrayBuffers that
+ * takes offsets, and Buffer.copy makes the same view internally.
+ */
 function copyFrame(src: Uint8Array, off: number, len: number, dst: Uint8Array): void {
-  if (Buffer.isBuffer(src)) src.copy(dst, HEADROOM, off, off + len);
-  else dst.set(src.subarray(off, off + len), HEADROOM);
+  dst.set(src.subarray(off, off + len), HEADROOM);
 }

@@ -88,6 +88,7 @@ export function icmpSend(dp: Datapath, orig: Pkt, type: number, code: number, in
   }
   const dataLen = Math.max(0, Math.min(m.ipTotalLen, room));
   const len = buildIcmpError(q.buf, HEADROOM, type, code, info, orig.buf, m.l3Off, dataLen, saddr, m.saddr, tos, dp.host.sysctls.ipDefaultTtl, randomIpId(dp));
+  q.bindView();
   decodeIpv4Packet(q.meta, q.buf, HEADROOM, len, dp.counters, Verify.NONE);
   q.mark = 0;
   if (isError(type) && orig.ct !== NONE) dp.ct.attachReverse(q, orig);
@@ -110,6 +111,7 @@ export function icmpEcho(dp: Datapath, req: Pkt): void {
     return;
   }
   const len = buildEchoReply(q.buf, HEADROOM, m, m.daddr, dp.host.sysctls.ipDefaultTtl, randomIpId(dp));
+  q.bindView();
   decodeIpv4Packet(q.meta, q.buf, HEADROOM, len, dp.counters, Verify.NONE);
   q.mark = req.mark;
   dp.sink.event(DatapathEvent.ANSWER, q, 0, 0, '');

@@ -45,6 +45,7 @@ export function redecode(dp: Datapath, p: Pkt): void {
   const m = p.meta;
   const l3 = m.l3Off;
   // the header now carries the datagram's total length; meta still describes the last fragment
+  p.bindView();
   decodeIpv4Packet(m, p.buf, l3, (p.buf[l3 + 2]! << 8) | p.buf[l3 + 3]!, dp.counters, Verify.ALL);
 }
 

@@ -80,6 +80,7 @@ function nfSendReset(dp: Datapath, p: Pkt): void {
   const q = replyPkt(dp, p);
   // TTL: the hop limit of the original packet's route (the default TTL here)
   const len = buildTcpReset(q.buf, HEADROOM, m, 0, dp.host.sysctls.ipDefaultTtl, 0);
+  q.bindView();
   decodeIpv4Packet(q.meta, q.buf, HEADROOM, len, dp.counters, Verify.NONE);
   q.mark = p.mark;
   if (p.ct !== NONE) {
@@ -112,6 +113,7 @@ export function tcpSendReset(dp: Datapath, p: Pkt): void {
   const m = p.meta;
   const q = replyPkt(dp, p);
   const len = buildTcpReset(q.buf, HEADROOM, m, m.ipTos & ~3, dp.host.sysctls.ipDefaultTtl, 0);
+  q.bindView();
   decodeIpv4Packet(q.meta, q.buf, HEADROOM, len, dp.counters, Verify.NONE);
   if (routeOutput(dp, q, m.saddr) < 0) {
     dp.pool.put(q);

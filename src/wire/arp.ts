@@ -4,6 +4,7 @@
 
 import { be16, be32, putBe16, putBe32 } from '../util/bytes.js';
 import { ArpHrd, EtherType } from './constants.js';
+import { ByteView } from './byte-view.js';
 
 /** Offsets of the generic header and of the Ethernet/IPv4 address fields. */
 export const ArpOff = { HTYPE: 0, PTYPE: 2, HLEN: 4, PLEN: 5, OPER: 6, SHA: 8, SPA: 14, THA: 18, TPA: 24 } as const;
@@ -11,23 +12,7 @@ export const ArpOff = { HTYPE: 0, PTYPE: 2, HLEN: 4, PLEN: 5, OPER: 6, SHA: 8, S
 export const ARP_HDR_LEN = 8;
 export const ARP_ETH_IPV4_LEN = 28;
 
-const EMPTY = new Uint8Array(0);
-
-export class ArpView {
-  bytes: Uint8Array;
-  off: number;
-
-  constructor(bytes: Uint8Array = EMPTY, off = 0) {
-    this.bytes = bytes;
-    this.off = off;
-  }
-
-  reset(bytes: Uint8Array, off: number): this {
-    this.bytes = bytes;
-    this.off = off;
-    return this;
-  }
-
+export class ArpView extends ByteView {
   /** Do `avail` bytes hold the fixed header and the four addresses its hlen/plen announce? */
   static check(bytes: Uint8Array, off: number, avail: number): boolean {
     if (off < 0 || avail < ARP_HDR_LEN || off + ARP_HDR_LEN > bytes.length) return false;

@@ -3,31 +3,14 @@
 // EthernetFrame pattern: one static length check, then getters and setters that never check again.
 
 import { be16, be32, putBe16, putBe32 } from '../util/bytes.js';
+import { ByteView } from './byte-view.js';
 
 /** Field offsets inside the Ethernet header. */
 export const EthOff = { DST: 0, SRC: 6, TYPE: 12 } as const;
 /** Length of an untagged Ethernet II header. */
 export const ETH_HDR_LEN = 14;
 
-const EMPTY = new Uint8Array(0);
-
-export class EthernetView {
-  /** Buffer holding the header, and the offset of its first byte. */
-  bytes: Uint8Array;
-  off: number;
-
-  constructor(bytes: Uint8Array = EMPTY, off = 0) {
-    this.bytes = bytes;
-    this.off = off;
-  }
-
-  /** Point the view at another header (no copy). HOT. */
-  reset(bytes: Uint8Array, off: number): this {
-    this.bytes = bytes;
-    this.off = off;
-    return this;
-  }
-
+export class EthernetView extends ByteView {
   /** Do `avail` bytes at `off` (all inside `bytes`) hold an Ethernet header? */
   static check(bytes: Uint8Array, off: number, avail: number): boolean {
     return off >= 0 && avail >= ETH_HDR_LEN && off + ETH_HDR_LEN <= bytes.length;

@@ -4,12 +4,11 @@
 
 import { be16, be32, putBe16, putBe32 } from '../util/bytes.js';
 import { IcmpType } from './constants.js';
+import { ByteView } from './byte-view.js';
 
 /** Field offsets inside the ICMP header. */
 export const IcmpOff = { TYPE: 0, CODE: 1, CSUM: 2, ID: 4, SEQ: 6, MTU: 6, GATEWAY: 4, QUOTED: 8 } as const;
 export const ICMP_HDR_LEN = 8;
-
-const EMPTY = new Uint8Array(0);
 
 /** Types the kernel treats as errors quoting a packet (icmp_is_err / nf_conntrack icmp_error): 3, 4, 5, 11, 12. */
 export function isIcmpError(type: number): boolean {
@@ -27,21 +26,7 @@ export function icmpHasId(type: number): boolean {
   return type === IcmpType.ECHO || type === IcmpType.ECHO_REPLY || type === IcmpType.TIMESTAMP || type === IcmpType.TIMESTAMP_REPLY;
 }
 
-export class IcmpView {
-  bytes: Uint8Array;
-  off: number;
-
-  constructor(bytes: Uint8Array = EMPTY, off = 0) {
-    this.bytes = bytes;
-    this.off = off;
-  }
-
-  reset(bytes: Uint8Array, off: number): this {
-    this.bytes = bytes;
-    this.off = off;
-    return this;
-  }
-
+export class IcmpView extends ByteView {
   static check(bytes: Uint8Array, off: number, avail: number): boolean {
     return off >= 0 && avail >= ICMP_HDR_LEN && off + ICMP_HDR_LEN <= bytes.length;
   }

@@ -4,6 +4,7 @@
 
 import { be16, be32, putBe16, putBe32 } from '../util/bytes.js';
 import { ipv4HeaderChecksum, csumVerifies } from './checksum.js';
+import { ByteView } from './byte-view.js';
 
 /** Field offsets inside the IPv4 header. */
 export const Ipv4Off = {
@@ -27,23 +28,7 @@ export const Ipv4Frag = { RESERVED: 0x8000, DF: 0x4000, MF: 0x2000, OFFSET_MASK:
 /** IPv4 option types the decoder knows by name (single-byte ones have no length byte). */
 export const Ipv4Opt = { EOL: 0, NOP: 1, RR: 7, TS: 68, SEC: 130, LSRR: 131, SSRR: 137, RA: 148 } as const;
 
-const EMPTY = new Uint8Array(0);
-
-export class Ipv4View {
-  bytes: Uint8Array;
-  off: number;
-
-  constructor(bytes: Uint8Array = EMPTY, off = 0) {
-    this.bytes = bytes;
-    this.off = off;
-  }
-
-  reset(bytes: Uint8Array, off: number): this {
-    this.bytes = bytes;
-    this.off = off;
-    return this;
-  }
-
+export class Ipv4View extends ByteView {
   /**
    * Do `avail` bytes at `off` hold a whole IPv4 header: version 4, IHL >= 5 and IHL * 4 bytes present?
    * (Whether the total length fits the packet is the decoder's business: it is a packet property.)

@@ -3,6 +3,7 @@
 // nfreplay models an IPv4 datapath; IPv6 is recognised, counted and identified for flows and reports.
 
 import { be16, be32, putBe16 } from '../util/bytes.js';
+import { ByteView } from './byte-view.js';
 
 /** Field offsets inside the fixed IPv6 header. */
 export const Ipv6Off = { VER_TC_FL: 0, PAYLOAD_LEN: 4, NEXT_HDR: 6, HOP_LIMIT: 7, SADDR: 8, DADDR: 24 } as const;
@@ -11,23 +12,7 @@ export const IPV6_HDR_LEN = 40;
 export const Ipv6FragOff = { NEXT_HDR: 0, FRAG: 2, IDENT: 4 } as const;
 export const IPV6_FRAG_HDR_LEN = 8;
 
-const EMPTY = new Uint8Array(0);
-
-export class Ipv6View {
-  bytes: Uint8Array;
-  off: number;
-
-  constructor(bytes: Uint8Array = EMPTY, off = 0) {
-    this.bytes = bytes;
-    this.off = off;
-  }
-
-  reset(bytes: Uint8Array, off: number): this {
-    this.bytes = bytes;
-    this.off = off;
-    return this;
-  }
-
+export class Ipv6View extends ByteView {
   /** Do `avail` bytes at `off` hold the fixed IPv6 header with version 6? */
   static check(bytes: Uint8Array, off: number, avail: number): boolean {
     return off >= 0 && avail >= IPV6_HDR_LEN && off + IPV6_HDR_LEN <= bytes.length && bytes[off]! >>> 4 === 6;

@@ -3,6 +3,7 @@
 // multicast, otherhost, outgoing), the ARPHRD device type, up to 8 link-address bytes and the protocol.
 
 import { be16, be32 } from '../util/bytes.js';
+import { ByteView } from './byte-view.js';
 
 /** Field offsets inside the SLL header (tcpdump.org/linktypes/LINKTYPE_LINUX_SLL.html). */
 export const SllOff = { PKTTYPE: 0, HATYPE: 2, HALEN: 4, ADDR: 6, PROTO: 14 } as const;
@@ -11,23 +12,7 @@ export const SLL_HDR_LEN = 16;
 export const Sll2Off = { PROTO: 0, RESERVED: 2, IFINDEX: 4, HATYPE: 8, PKTTYPE: 10, HALEN: 11, ADDR: 12 } as const;
 export const SLL2_HDR_LEN = 20;
 
-const EMPTY = new Uint8Array(0);
-
-export class SllView {
-  bytes: Uint8Array;
-  off: number;
-
-  constructor(bytes: Uint8Array = EMPTY, off = 0) {
-    this.bytes = bytes;
-    this.off = off;
-  }
-
-  reset(bytes: Uint8Array, off: number): this {
-    this.bytes = bytes;
-    this.off = off;
-    return this;
-  }
-
+export class SllView extends ByteView {
   static check(bytes: Uint8Array, off: number, avail: number): boolean {
     return off >= 0 && avail >= SLL_HDR_LEN && off + SLL_HDR_LEN <= bytes.length;
   }
@@ -57,21 +42,7 @@ export class SllView {
   }
 }
 
-export class Sll2View {
-  bytes: Uint8Array;
-  off: number;
-
-  constructor(bytes: Uint8Array = EMPTY, off = 0) {
-    this.bytes = bytes;
-    this.off = off;
-  }
-
-  reset(bytes: Uint8Array, off: number): this {
-    this.bytes = bytes;
-    this.off = off;
-    return this;
-  }
-
+export class Sll2View extends ByteView {
   static check(bytes: Uint8Array, off: number, avail: number): boolean {
     return off >= 0 && avail >= SLL2_HDR_LEN && off + SLL2_HDR_LEN <= bytes.length;
   }

@@ -3,6 +3,7 @@
 // byte >= 2 that stays inside the header, otherwise the walk stops there (malformed).
 
 import { be16, be32, putBe16, putBe32 } from '../util/bytes.js';
+import { ByteView } from './byte-view.js';
 
 /** Field offsets inside the TCP header. */
 export const TcpOff = { SPORT: 0, DPORT: 2, SEQ: 4, ACK: 8, DOFF: 12, FLAGS: 13, WINDOW: 14, CSUM: 16, URG: 18, OPTIONS: 20 } as const;
@@ -11,21 +12,7 @@ export const TCP_MAX_HDR_LEN = 60;
 
 const EMPTY = new Uint8Array(0);
 
-export class TcpView {
-  bytes: Uint8Array;
-  off: number;
-
-  constructor(bytes: Uint8Array = EMPTY, off = 0) {
-    this.bytes = bytes;
-    this.off = off;
-  }
-
-  reset(bytes: Uint8Array, off: number): this {
-    this.bytes = bytes;
-    this.off = off;
-    return this;
-  }
-
+export class TcpView extends ByteView {
   /** Do `avail` bytes at `off` hold a whole TCP header: data offset >= 5 and data offset * 4 bytes present? */
   static check(bytes: Uint8Array, off: number, avail: number): boolean {
     if (off < 0 || avail < TCP_MIN_HDR_LEN || off + TCP_MIN_HDR_LEN > bytes.length) return false;

@@ -2,28 +2,13 @@
 // of 0 means "none" over IPv4 (see udpCsumReplace* in checksum.ts for how rewrites keep it).
 
 import { be16, putBe16 } from '../util/bytes.js';
+import { ByteView } from './byte-view.js';
 
 /** Field offsets inside the UDP header. */
 export const UdpOff = { SPORT: 0, DPORT: 2, LEN: 4, CSUM: 6 } as const;
 export const UDP_HDR_LEN = 8;
 
-const EMPTY = new Uint8Array(0);
-
-export class UdpView {
-  bytes: Uint8Array;
-  off: number;
-
-  constructor(bytes: Uint8Array = EMPTY, off = 0) {
-    this.bytes = bytes;
-    this.off = off;
-  }
-
-  reset(bytes: Uint8Array, off: number): this {
-    this.bytes = bytes;
-    this.off = off;
-    return this;
-  }
-
+export class UdpView extends ByteView {
   /** Do `avail` bytes at `off` hold a UDP header whose length field is possible (8 <= len <= avail)? */
   static check(bytes: Uint8Array, off: number, avail: number): boolean {
     if (off < 0 || avail < UDP_HDR_LEN || off + UDP_HDR_LEN > bytes.length) return false;

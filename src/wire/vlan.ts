@@ -3,35 +3,20 @@
 
 import { be16, putBe16 } from '../util/bytes.js';
 import { EtherType } from './constants.js';
+import { ByteView } from './byte-view.js';
 
 /** Offsets inside the 4 bytes that follow the TPID. */
 export const VlanOff = { TCI: 0, TYPE: 2 } as const;
 /** Bytes a tag adds after the TPID (TCI + inner EtherType). */
 export const VLAN_TAG_LEN = 4;
 
-const EMPTY = new Uint8Array(0);
-
 /** Is this EtherType a VLAN TPID nfreplay unwraps? */
 export function isVlanTpid(etherType: number): boolean {
   return etherType === EtherType.VLAN || etherType === EtherType.QINQ || etherType === EtherType.QINQ_9100;
 }
 
-export class VlanView {
-  bytes: Uint8Array;
-  /** Offset of the TCI (the byte right after the TPID). */
-  off: number;
-
-  constructor(bytes: Uint8Array = EMPTY, off = 0) {
-    this.bytes = bytes;
-    this.off = off;
-  }
-
-  reset(bytes: Uint8Array, off: number): this {
-    this.bytes = bytes;
-    this.off = off;
-    return this;
-  }
-
+/** A VLAN tag; `off` is the offset of the TCI (the byte right after the TPID). */
+export class VlanView extends ByteView {
   static check(bytes: Uint8Array, off: number, avail: number): boolean {
     return off >= 0 && avail >= VLAN_TAG_LEN && off + VLAN_TAG_LEN <= bytes.length;
   }

@@ -2,7 +2,7 @@
 // net/netfilter/xt_tcpudp.c tcp_mt/udp_mt for evaluation: fragments never match, a TCP fragment at offset 1
 // and a header that cannot be read are hot-dropped).
 
-import type { MatchModule, OptionSpec, ParseContext } from '../module.js';
+import type { MatchModule, OptionSpec, OptionUse, ParseContext } from '../module.js';
 import type { Skb } from '../../skb.js';
 import { IpProto } from '../../../decode/meta.js';
 import { badValue, conflict, noState, portRangeOr } from '../mod-util.js';
@@ -75,6 +75,23 @@ const GIVEN_DPT = 2;
 const GIVEN_FLAGS = 4;
 const GIVEN_OPT = 8;
 
+/** `--sport` (option 0) or `--dport` (option 1) of -m tcp / -m udp, each allowed once. */
+function parsePorts(d: UdpData, o: OptionUse, ctx: ParseContext, proto: 'tcp' | 'udp'): void {
+  const bit = o.id === 0 ? GIVEN_SPT : GIVEN_DPT;
+  if ((d.given & bit) !== 0) conflict(ctx, `Only one \`--${o.id === 0 ? 'source' : 'destination'}-port' allowed`);
+  d.given |= bit;
+  const [lo, hi] = portRangeOr(ctx, o.value, proto);
+  if (o.id === 0) {
+    d.sptLo = lo;
+    d.sptHi = hi;
+    if (o.invert) d.inv |= TcpInv.SRCPT;
+  } else {
+    d.dptLo = lo;
+    d.dptHi = hi;
+    if (o.invert) d.inv |= TcpInv.DSTPT;
+  }
+}
+
 const TCP_OPTIONS: readonly OptionSpec[] = [
   { name: 'source-port', alias: ['sport'], args: 1, invert: true },
   { name: 'destination-port', alias: ['dport'], args: 1, invert: true },
@@ -113,22 +130,9 @@ export const tcpMatch: MatchModule<TcpData, null> = {
   parse(d, o, ctx) {
     switch (o.id) {
       case 0:
-      case 1: {
-        const bit = o.id === 0 ? GIVEN_SPT : GIVEN_DPT;
-        if ((d.given & bit) !== 0) conflict(ctx, `Only one \`--${o.id === 0 ? 'source' : 'destination'}-port' allowed`);
-        d.given |= bit;
-        const [lo, hi] = portRangeOr(ctx, o.value, 'tcp');
-        if (o.id === 0) {
-          d.sptLo = lo;
-          d.sptHi = hi;
-          if (o.invert) d.inv |= TcpInv.SRCPT;
-        } else {
-          d.dptLo = lo;
-          d.dptHi = hi;
-          if (o.invert) d.inv |= TcpInv.DSTPT;
-        }
+      case 1:
+        parsePorts(d, o, ctx, 'tcp');
         break;
-      }
       case 2:
       case 3:
         if ((d.given & GIVEN_FLAGS) !== 0) conflict(ctx, "Only one of `--syn' or `--tcp-flags' allowed");
@@ -201,19 +205,7 @@ export const udpMatch: MatchModule<UdpData, null> = {
   ],
   init: () => ({ sptLo: 0, sptHi: 0xffff, dptLo: 0, dptHi: 0xffff, inv: 0, given: 0 }),
   parse(d, o, ctx) {
-    const bit = o.id === 0 ? GIVEN_SPT : GIVEN_DPT;
-    if ((d.given & bit) !== 0) conflict(ctx, `Only one \`--${o.id === 0 ? 'source' : 'destination'}-port' allowed`);
-    d.given |= bit;
-    const [lo, hi] = portRangeOr(ctx, o.value, 'udp');
-    if (o.id === 0) {
-      d.sptLo = lo;
-      d.sptHi = hi;
-      if (o.invert) d.inv |= TcpInv.SRCPT;
-    } else {
-      d.dptLo = lo;
-      d.dptHi = hi;
-      if (o.invert) d.inv |= TcpInv.DSTPT;
-    }
+    parsePorts(d, o, ctx, 'udp');
   },
   finish() {},
   print(d) {

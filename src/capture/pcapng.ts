@@ -93,37 +93,25 @@ export class PcapngReader extends FileReader {
       }
       c.pos = p + len;
       if (this.skipping) continue;
-      if (type === BlockType.EPB) return this.readEpb(b, dv, p, len);
+      if (type === BlockType.EPB) return this.readEpb(b, dv, p, len, false);
       if (type === BlockType.IDB) this.readIdb(b, p, len);
       else if (type === BlockType.SPB) return this.readSpb(b, dv, p, len);
-      else if (type === BlockType.PB) return this.readPb(b, dv, p, len);
+      else if (type === BlockType.PB) return this.readEpb(b, dv, p, len, true);
       // NRB, ISB, DSB, custom blocks and unknown types carry nothing the datapath needs
     }
   }
 
-  /** Enhanced Packet Block at p. HOT. */
-  private readEpb(b: Uint8Array, dv: DataView, p: number, len: number): CaptureRecord {
+  /**
+   * Enhanced Packet Block at p, or (obsolete) the Packet Block of type 2, laid out like an EPB but with a
+   * 16-bit interface id followed by a 16-bit drop count. HOT.
+   */
+  private readEpb(b: Uint8Array, dv: DataView, p: number, len: number, obsolete: boolean): CaptureRecord {
     const le = this.le;
-    if (len < MinBlockLength.EPB) throw this.lengthError(`enhanced packet block of ${len} bytes is shorter than ${MinBlockLength.EPB}`, this.chunk.base + p);
-    const ifId = dv.getUint32(p + 8, le);
+    const min = obsolete ? MinBlockLength.PB : MinBlockLength.EPB;
+    if (len < min) throw this.lengthError(`${obsolete ? 'packet block' : 'enhanced packet block'} of ${len} bytes is shorter than ${min}`, this.chunk.base + p);
+    const ifId = obsolete ? dv.getUint16(p + 8, le) : dv.getUint32(p + 8, le);
     const caplen = dv.getUint32(p + 20, le);
-    const si = this.packetInterface(ifId, caplen, len, MinBlockLength.EPB, p);
-    const r = this.rec;
-    si.ts.convert(dv.getUint32(p + 12, le), dv.getUint32(p + 16, le), r);
-    r.origLen = dv.getUint32(p + 24, le);
-    this.fillPacket(r, si, b, p, p + 28, caplen);
-    this.readPacketOptions(b, p + 28 + ((caplen + 3) & ~3), p + len - 4, p);
-    if (si.cooked) applyCookedHeader(r);
-    return r;
-  }
-
-  /** Obsolete Packet Block (type 2): 16-bit interface id and drop count, then as an EPB. */
-  private readPb(b: Uint8Array, dv: DataView, p: number, len: number): CaptureRecord {
-    const le = this.le;
-    if (len < MinBlockLength.PB) throw this.lengthError(`packet block of ${len} bytes is shorter than ${MinBlockLength.PB}`, this.chunk.base + p);
-    const ifId = dv.getUint16(p + 8, le);
-    const caplen = dv.getUint32(p + 20, le);
-    const si = this.packetInterface(ifId, caplen, len, MinBlockLength.PB, p);
+    const si = this.packetInterface(ifId, caplen, len, min, p);
     const r = this.rec;
     si.ts.convert(dv.getUint32(p + 12, le), dv.getUint32(p + 16, le), r);
     r.origLen = dv.getUint32(p + 24, le);

@@ -1,9 +1,9 @@
 // Small helpers the match and target modules share: failing an option with the right issue code, checked
 // value parsers that fail instead of returning sentinels, and the no-state factory of stateless modules.
 
-import type { ParseContext } from './module.js';
+import type { MatchModule, ParseContext } from './module.js';
 import { IssueCode } from './issues.js';
-import { parsePortRange, parseUint, parseUintRange } from './values.js';
+import { parsePortRange, parseUint, parseUintRange, rangeText } from './values.js';
 
 /** Reject the current option's value. */
 export function badValue(ctx: ParseContext, message: string): never {
@@ -44,4 +44,31 @@ export function uintRangeOr(ctx: ParseContext, s: string, min: number, max: numb
 /** createState of modules without per-rule state. */
 export function noState(): null {
   return null;
+}
+
+/** The data of a match with one mandatory, negatable 16-bit `min[:max]` option (-m length, -m tcpmss). */
+export interface U16RangeData {
+  min: number;
+  max: number;
+  invert: boolean;
+  given: boolean;
+}
+
+/** Options, parsing and printing of such a match, for `--<option> min[:max]`. */
+export function u16RangeOption(option: string): Pick<MatchModule<U16RangeData, null>, 'options' | 'init' | 'parse' | 'finish' | 'print'> {
+  return {
+    options: [{ name: option, args: 1, invert: true }],
+    init: () => ({ min: 0, max: 0xffff, invert: false, given: false }),
+    parse(d, o, ctx) {
+      const [lo, hi] = uintRangeOr(ctx, o.value, 0, 0xffff);
+      d.min = lo;
+      d.max = hi;
+      d.invert = o.invert;
+      d.given = true;
+    },
+    finish(d, ctx) {
+      if (!d.given) missing(ctx, `option "--${option}" must be specified`);
+    },
+    print: (d) => `${d.invert ? '! ' : ''}--${option} ${rangeText(d.min, d.max)}`,
+  };
 }

@@ -2,35 +2,18 @@
 // tcpmss_mt: no MSS option → no match, an unreadable header is hot-dropped).
 
 import type { MatchModule } from '../module.js';
-import { missing, noState, uintRangeOr } from '../mod-util.js';
-import { rangeText } from '../values.js';
+import { noState, u16RangeOption } from '../mod-util.js';
+import type { U16RangeData } from '../mod-util.js';
 import { IpProto } from '../../../decode/meta.js';
 
-export interface TcpmssMatchData {
-  min: number;
-  max: number;
-  invert: boolean;
-  given: boolean;
-}
+export type TcpmssMatchData = U16RangeData;
 
 export const tcpmssMatch: MatchModule<TcpmssMatchData, null> = {
   kind: 'match',
   name: 'tcpmss',
   family: 0,
   proto: IpProto.TCP,
-  options: [{ name: 'mss', args: 1, invert: true }],
-  init: () => ({ min: 0, max: 0xffff, invert: false, given: false }),
-  parse(d, o, ctx) {
-    const [lo, hi] = uintRangeOr(ctx, o.value, 0, 0xffff);
-    d.min = lo;
-    d.max = hi;
-    d.invert = o.invert;
-    d.given = true;
-  },
-  finish(d, ctx) {
-    if (!d.given) missing(ctx, 'option "--mss" must be specified');
-  },
-  print: (d) => `${d.invert ? '! ' : ''}--mss ${rangeText(d.min, d.max)}`,
+  ...u16RangeOption('mss'),
   createState: noState,
   // HOT
   match(d, skb, env) {

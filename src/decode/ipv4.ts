@@ -10,7 +10,7 @@ import { DecodeCounter, raiseEvent, type DecodeCounters } from './counters.js';
 import { verifyIpv4Header, ipv4PseudoBase, Verify } from './verify.js';
 import { decodeTcp } from './tcp.js';
 import { decodeUdp, decodeIcmp, decodePorts, PortsHdrLen } from './l4.js';
-import { beginFrame, countFrame, countL4, noNetwork, noTransport } from './reset.js';
+import { beginFrame, bodyFailed, countFrame, countL4, headerFailed, noTransport } from './reset.js';
 import { IpProto, L3, type PacketMeta } from './meta.js';
 
 // Module-local copies of shared constants: V8 folds these into the code; property loads would stay loads.
@@ -44,12 +44,12 @@ const EV_SNAPPED = DecodeEvent.SNAPPED;
 export function decodeIpv4(m: PacketMeta, c: DecodeCounters, off: number, capEnd: number, wireEnd: number, verify: number): void {
   const d = m.data;
   const dv = viewOf(d);
-  if (wireEnd - off < MIN_HDR) return headerFailed(m, c, DecodeEvent.IPV4_PKT_TOO_SMALL, off);
-  if (capEnd - off < MIN_HDR) return headerFailed(m, c, EV_SNAPPED, off);
+  if (wireEnd - off < MIN_HDR) return headerFailed(m, c, L3_IPV4, DecodeEvent.IPV4_PKT_TOO_SMALL, off);
+  if (capEnd - off < MIN_HDR) return headerFailed(m, c, L3_IPV4, EV_SNAPPED, off);
   const b0 = d[off]!;
-  if (b0 >>> 4 !== 4) return headerFailed(m, c, DecodeEvent.IPV4_WRONG_IP_VER, off);
+  if (b0 >>> 4 !== 4) return headerFailed(m, c, L3_IPV4, DecodeEvent.IPV4_WRONG_IP_VER, off);
   const hlen = (b0 & 0x0f) << 2;
-  if (hlen < MIN_HDR) return headerFailed(m, c, DecodeEvent.IPV4_HLEN_TOO_SMALL, off);
+  if (hlen < MIN_HDR) return headerFailed(m, c, L3_IPV4, DecodeEvent.IPV4_HLEN_TOO_SMALL, off);
   const totLen = dv.getUint16(off + IP4_TOT_LEN);
   const frag = dv.getUint16(off + IP4_FRAG);
   const proto = d[off + IP4_PROTO]!;
@@ -99,20 +99,7 @@ export function decodeIpv4(m: PacketMeta, c: DecodeCounters, off: number, capEnd
   else noTransport(m);
 }
 
-/** The fixed header at `off` is unusable: an IPv4 packet with nothing decoded. HOT. */
-function headerFailed(m: PacketMeta, c: DecodeCounters, event: number, off: number): void {
-  noNetwork(m, L3_IPV4, off);
-  raiseEvent(m, c, event, off);
-}
 
-/** The header was read but its lengths make the rest unusable. HOT. */
-function bodyFailed(m: PacketMeta, c: DecodeCounters, event: number, at: number): void {
-  m.l4Len = 0;
-  m.payloadOff = 0;
-  m.payloadLen = 0;
-  noTransport(m);
-  raiseEvent(m, c, event, at);
-}
 
 /** Walk IPv4 options in [p, end) as ip_options_compile() bounds them: EOL ends, NOP is one byte, others need 2 <= len <= rest. HOT. */
 function checkOptions(m: PacketMeta, c: DecodeCounters, p: number, end: number): void {

@@ -7,11 +7,11 @@ import { viewOf } from './view.js';
 import { Ipv6Off, IPV6_HDR_LEN, IPV6_FRAG_HDR_LEN } from '../wire/ipv6.js';
 import { Ipv6Ext } from '../wire/constants.js';
 import { DecodeEvent } from './events.js';
-import { DecodeCounter, raiseEvent, type DecodeCounters } from './counters.js';
+import { DecodeCounter, type DecodeCounters } from './counters.js';
 import { ipv6PseudoBase, Verify } from './verify.js';
 import { decodeTcp } from './tcp.js';
 import { decodeUdp, decodeIcmpv6, decodePorts, PortsHdrLen } from './l4.js';
-import { countL4, noNetwork, noTransport } from './reset.js';
+import { bodyFailed, countL4, headerFailed, noTransport } from './reset.js';
 import { IpProto, L3, type PacketMeta } from './meta.js';
 
 /** Extension headers walked before giving up (IPV6_EXTHDR_TOO_MANY). */
@@ -39,9 +39,9 @@ const EV_EXTHDR_TRUNC = DecodeEvent.IPV6_EXTHDR_TRUNC;
 export function decodeIpv6(m: PacketMeta, c: DecodeCounters, off: number, capEnd: number, wireEnd: number, verify: number): void {
   const d = m.data;
   const dv = viewOf(d);
-  if (wireEnd - off < IPV6_HDR_LEN) return headerFailed(m, c, DecodeEvent.IPV6_PKT_TOO_SMALL, off);
-  if (capEnd - off < IPV6_HDR_LEN) return headerFailed(m, c, EV_SNAPPED, off);
-  if (d[off]! >>> 4 !== 6) return headerFailed(m, c, DecodeEvent.IPV6_WRONG_IP_VER, off);
+  if (wireEnd - off < IPV6_HDR_LEN) return headerFailed(m, c, L3_IPV6, DecodeEvent.IPV6_PKT_TOO_SMALL, off);
+  if (capEnd - off < IPV6_HDR_LEN) return headerFailed(m, c, L3_IPV6, EV_SNAPPED, off);
+  if (d[off]! >>> 4 !== 6) return headerFailed(m, c, L3_IPV6, DecodeEvent.IPV6_WRONG_IP_VER, off);
   const totLen = IPV6_HDR_LEN + dv.getUint16(off + Ipv6Off.PAYLOAD_LEN);
   let nh = d[off + Ipv6Off.NEXT_HDR]!;
   m.l3 = L3_IPV6;
@@ -112,20 +112,7 @@ export function decodeIpv6(m: PacketMeta, c: DecodeCounters, off: number, capEnd
   else noTransport(m);
 }
 
-/** The fixed header at `off` is unusable. HOT. */
-function headerFailed(m: PacketMeta, c: DecodeCounters, event: number, off: number): void {
-  noNetwork(m, L3_IPV6, off);
-  raiseEvent(m, c, event, off);
-}
 
-/** The fixed header was read but the rest cannot be decoded. HOT. */
-function bodyFailed(m: PacketMeta, c: DecodeCounters, event: number, at: number): void {
-  m.l4Len = 0;
-  m.payloadOff = 0;
-  m.payloadLen = 0;
-  noTransport(m);
-  raiseEvent(m, c, event, at);
-}
 
 /** Offset of the address in a Home Address option within [p, end) of a destination-options header, or -1. HOT. */
 function findHomeAddress(d: Uint8Array, p: number, end: number): number {

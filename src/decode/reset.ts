@@ -3,7 +3,7 @@
 // each field is written once per packet whatever the path. Also the per-packet counting of a decode.
 
 import { IpProto, L3, type PacketMeta } from './meta.js';
-import { DecodeCounter, type DecodeCounters } from './counters.js';
+import { DecodeCounter, raiseEvent, type DecodeCounters } from './counters.js';
 
 // Module-local copies of shared constants: V8 folds these into the code; property loads would stay loads.
 const C_BYTES = DecodeCounter.BYTES;
@@ -160,4 +160,19 @@ export function countFrame(m: PacketMeta, c: DecodeCounters): void {
   else v[C_L3_NONE]! += 1;
   if (m.vlanCount !== 0) v[C_VLAN_TAGGED]! += 1;
   if (m.event !== 0) v[C_PACKETS_WITH_EVENTS]! += 1;
+}
+
+/** The network header at `off` is unusable: a packet of family `l3` with nothing decoded, and `event`. HOT. */
+export function headerFailed(m: PacketMeta, c: DecodeCounters, l3: number, event: number, off: number): void {
+  noNetwork(m, l3, off);
+  raiseEvent(m, c, event, off);
+}
+
+/** The network header was read but its lengths make the rest unusable. HOT. */
+export function bodyFailed(m: PacketMeta, c: DecodeCounters, event: number, at: number): void {
+  m.l4Len = 0;
+  m.payloadOff = 0;
+  m.payloadLen = 0;
+  noTransport(m);
+  raiseEvent(m, c, event, at);
 }

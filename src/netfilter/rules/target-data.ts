@@ -29,16 +29,8 @@ export const TargetKind = {
 } as const;
 export type TargetKindNumber = (typeof TargetKind)[keyof typeof TargetKind];
 
-/** NF_NAT_RANGE_* flag bits (uapi nf_nat.h; the same values as nat/range.ts NatRangeFlag). */
-export const NatFlag = {
-  MAP_IPS: 1 << 0,
-  PROTO_SPECIFIED: 1 << 1,
-  PROTO_RANDOM: 1 << 2,
-  PERSISTENT: 1 << 3,
-  PROTO_RANDOM_FULLY: 1 << 4,
-  PROTO_OFFSET: 1 << 5,
-  NETMAP: 1 << 6,
-} as const;
+/** NF_NAT_RANGE_* flag bits (uapi nf_nat.h), under the name the rules layer uses. */
+export { NatRangeFlag as NatFlag } from '../nat/range.js';
 
 /**
  * DNAT / SNAT / MASQUERADE / REDIRECT: one struct nf_nat_range2. `manip` is 0 (SRC) for SNAT/MASQUERADE,

@@ -1,7 +1,7 @@
 // `-m dscp --dscp N | --dscp-class NAME` and `-m tos --tos value[/mask] | NAME` on the IPv4 TOS byte
 // (libxt_dscp.c, libxt_tos.c; net/netfilter/xt_dscp.c dscp_mt and tos_mt).
 
-import type { MatchModule } from '../module.js';
+import type { MatchModule, ParseContext } from '../module.js';
 import { badValue, conflict, missing, noState } from '../mod-util.js';
 import { hex2, parseUint } from '../values.js';
 
@@ -20,6 +20,17 @@ export const TOS_NAMES: ReadonlyArray<readonly [string, number]> = [
   ['Minimize-Cost', 0x02],
   ['Normal-Service', 0x00],
 ];
+
+/** A `--tos` argument: a symbolic name (mask 0x3f) or value[/mask] (mask 0xff by default); fails otherwise. */
+export function tosValueOr(ctx: ParseContext, s: string): [number, number] {
+  const sym = TOS_NAMES.find(([n]) => n.toLowerCase() === s.toLowerCase());
+  if (sym !== undefined) return [sym[1], 0x3f];
+  const slash = s.indexOf('/');
+  const v = parseUint(slash < 0 ? s : s.slice(0, slash), 0, 0xff);
+  const m = slash < 0 ? 0xff : parseUint(s.slice(slash + 1), 0, 0xff);
+  if (v < 0 || m < 0) badValue(ctx, `Bad TOS value \`${s}'`);
+  return [v, m];
+}
 
 /** Look up a DSCP class name (case-insensitive): the value or -1. */
 export function dscpClass(name: string): number {
@@ -80,18 +91,7 @@ export const tosMatch: MatchModule<TosMatchData, null> = {
   parse(d, o, ctx) {
     d.given = true;
     d.invert = o.invert;
-    const sym = TOS_NAMES.find(([n]) => n.toLowerCase() === o.value.toLowerCase());
-    if (sym !== undefined) {
-      d.value = sym[1];
-      d.mask = 0x3f;
-      return;
-    }
-    const slash = o.value.indexOf('/');
-    const v = parseUint(slash < 0 ? o.value : o.value.slice(0, slash), 0, 0xff);
-    const m = slash < 0 ? 0xff : parseUint(o.value.slice(slash + 1), 0, 0xff);
-    if (v < 0 || m < 0) badValue(ctx, `Bad TOS value \`${o.value}'`);
-    d.value = v;
-    d.mask = m;
+    [d.value, d.mask] = tosValueOr(ctx, o.value);
   },
   finish(d, ctx) {
     if (!d.given) missing(ctx, 'option "--tos" must be specified');

@@ -8,7 +8,7 @@ import type { DscpData, TosData } from '../target-data.js';
 import { TargetKind } from '../target-data.js';
 import { badValue, conflict, missing, noState } from '../mod-util.js';
 import { hex2, parseUint } from '../values.js';
-import { TOS_NAMES, dscpClass } from '../match/xt_dscp.js';
+import { dscpClass, tosValueOr } from '../match/xt_dscp.js';
 
 interface DscpParse extends DscpData {
   given: boolean;
@@ -57,18 +57,7 @@ export const tosTarget: TargetModule<TosParse, null> = {
     if (d.given) conflict(ctx, 'TOS target: Only one action may be given');
     d.given = true;
     if (o.id === 0) {
-      const sym = TOS_NAMES.find(([n]) => n.toLowerCase() === o.value.toLowerCase());
-      if (sym !== undefined) {
-        d.value = sym[1];
-        d.mask = 0x3f;
-        return;
-      }
-      const slash = o.value.indexOf('/');
-      const v = parseUint(slash < 0 ? o.value : o.value.slice(0, slash), 0, 0xff);
-      const m = slash < 0 ? 0xff : parseUint(o.value.slice(slash + 1), 0, 0xff);
-      if (v < 0 || m < 0) badValue(ctx, `Bad TOS value \`${o.value}'`);
-      d.value = v;
-      d.mask = m;
+      [d.value, d.mask] = tosValueOr(ctx, o.value);
       return;
     }
     const v = parseUint(o.value, 0, 0xff);

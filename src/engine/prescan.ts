@@ -19,25 +19,36 @@ import type { IngressBindings } from './ingress.js';
 /** Cap on remembered outbound packets (bounded memory on huge captures). */
 const MAX_HINTS = 2_000_000;
 
-/** The invariant part of a packet across NAT, plus the translated side as the kernel sent it. */
-class Seen {
+/** An outbound packet as the kernel sent it: the parts NAT keeps (proto, IP ID, extra) and its tuple. */
+export class Seen {
   constructor(
     readonly proto: number,
     readonly ipId: number,
     readonly extra: number,
-    readonly addr: number,
-    readonly port: number,
-    readonly chosenAddr: number,
-    readonly chosenPort: number,
+    readonly saddr: number,
+    readonly sport: number,
+    readonly daddr: number,
+    readonly dport: number,
   ) {}
+
+  same(o: Seen): boolean {
+    return this.proto === o.proto && this.ipId === o.ipId && this.extra === o.extra && this.saddr === o.saddr &&
+      this.sport === o.sport && this.daddr === o.daddr && this.dport === o.dport;
+  }
 }
 
-/** Kernel choices seen in the capture, looked up by the invariant fields of a packet. */
+/**
+ * Kernel choices seen in the capture, looked up by the invariant fields of a packet: with the side NAT
+ * left alone, or for TCP (whose 32-bit sequence number makes the invariant fields all but unique) with
+ * no address at all, as when both sides were translated (DNAT to a service endpoint plus MASQUERADE).
+ */
 export class NatHints {
-  /** Keyed by the untranslated destination (for source NAT choices). */
+  /** Keyed by the destination as sent (for source NAT choices). */
   private readonly bySrc = new Map<number, Seen[]>();
-  /** Keyed by the untranslated source (for destination NAT choices). */
+  /** Keyed by the source as sent (for destination NAT choices). */
   private readonly byDst = new Map<number, Seen[]>();
+  /** TCP only, keyed by the invariant fields alone. */
+  private readonly byInvariant = new Map<number, Seen[]>();
   size = 0;
   full = false;
 
@@ -49,23 +60,44 @@ export class NatHints {
     }
     const extra = extraOf(m);
     if (extra < 0) return;
-    const sk = key(m.ipProto, m.ipId, extra, m.daddr, portOfDst(m));
-    push(this.bySrc, sk, new Seen(m.ipProto, m.ipId, extra, m.daddr, portOfDst(m), m.saddr, portOfSrc(m)));
-    const dk = key(m.ipProto, m.ipId, extra, m.saddr, portOfSrc(m));
-    push(this.byDst, dk, new Seen(m.ipProto, m.ipId, extra, m.saddr, portOfSrc(m), m.daddr, portOfDst(m)));
+    const s = new Seen(m.ipProto, m.ipId, extra, m.saddr, portOfSrc(m), m.daddr, portOfDst(m));
+    push(this.bySrc, key(s.proto, s.ipId, extra, s.daddr, s.dport), s);
+    push(this.byDst, key(s.proto, s.ipId, extra, s.saddr, s.sport), s);
+    if (s.proto === IpProto.TCP) push(this.byInvariant, key(s.proto, s.ipId, extra, 0, 0), s);
     this.size++;
   }
 
   /** The source port (or ICMP id) the kernel gave this packet after source NAT, or -1. */
   srcPort(m: PacketMeta): number {
-    const s = find(this.bySrc, m, m.daddr, portOfDst(m));
-    return s === null ? -1 : s.chosenPort;
+    const s = find(this.bySrc, m, m.daddr, portOfDst(m), false) ?? this.invariant(m);
+    return s === null ? -1 : s.sport;
   }
 
   /** The destination port the kernel gave this packet after destination NAT, or -1. */
   dstPort(m: PacketMeta): number {
-    const s = find(this.byDst, m, m.saddr, portOfSrc(m));
-    return s === null ? -1 : s.chosenPort;
+    const s = this.sentAs(m);
+    return s === null ? -1 : s.dport;
+  }
+
+  /** The host's outgoing copy of this packet with its source as received, else (TCP) the only copy. */
+  sentAs(m: PacketMeta): Seen | null {
+    return find(this.byDst, m, m.saddr, portOfSrc(m), true) ?? this.invariant(m);
+  }
+
+  /** The outgoing copy of a TCP packet found by its invariant fields alone, when there is exactly one. */
+  private invariant(m: PacketMeta): Seen | null {
+    if (m.ipProto !== IpProto.TCP) return null;
+    const extra = extraOf(m);
+    if (extra < 0) return null;
+    const l = this.byInvariant.get(key(m.ipProto, m.ipId, extra, 0, 0));
+    if (l === undefined) return null;
+    let hit: Seen | null = null;
+    for (const s of l) {
+      if (s.proto !== m.ipProto || s.ipId !== m.ipId || s.extra !== extra) continue;
+      if (hit !== null) return null; // ambiguous
+      hit = s;
+    }
+    return hit;
   }
 }
 
@@ -92,15 +124,22 @@ function key(proto: number, ipId: number, extra: number, addr: number, port: num
 function push(map: Map<number, Seen[]>, k: number, s: Seen): void {
   const l = map.get(k);
   if (l === undefined) map.set(k, [s]);
-  else if (!l.some((x) => x.chosenAddr === s.chosenAddr && x.chosenPort === s.chosenPort && x.addr === s.addr && x.port === s.port)) l.push(s);
+  else if (!l.some((x) => x.same(s))) l.push(s);
 }
 
-function find(map: Map<number, Seen[]>, m: PacketMeta, addr: number, port: number): Seen | null {
+/**
+ * The outgoing copy with the packet's invariant fields and (addr, port) on the side NAT left alone: its
+ * source (`sourceSide`) or its destination.
+ */
+function find(map: Map<number, Seen[]>, m: PacketMeta, addr: number, port: number, sourceSide: boolean): Seen | null {
   const extra = extraOf(m);
   if (extra < 0) return null;
   const l = map.get(key(m.ipProto, m.ipId, extra, addr, port));
   if (l === undefined) return null;
-  for (const s of l) if (s.proto === m.ipProto && s.ipId === m.ipId && s.extra === extra && s.addr === addr && s.port === port) return s;
+  for (const s of l) {
+    if (s.proto !== m.ipProto || s.ipId !== m.ipId || s.extra !== extra) continue;
+    if (sourceSide ? s.saddr === addr && s.sport === port : s.daddr === addr && s.dport === port) return s;
+  }
   return null;
 }
 

@@ -26,6 +26,7 @@ import { LocalSockets } from './local-sockets.js';
 import type { NatHints } from '../../engine/prescan.js';
 import type { HostNeighbour } from '../../host/types.js';
 import { hookToManip, Manip } from '../nat/range.js';
+import { IpProto } from '../../decode/meta.js';
 
 export interface DatapathOptions {
   host: Host;
@@ -253,17 +254,26 @@ export class Datapath {
   }
 
   /**
-   * The NAT hook (nf_nat_ipv4_fn). For a new connection the kernel's own random choice for this packet, when
-   * the capture shows it, is offered to the allocator in place of a random draw.
+   * The NAT hook (nf_nat_ipv4_fn). For a new connection the kernel's own random choices for this packet, when
+   * the capture shows them, replace random draws: the port offered to the allocator, and the destination
+   * that steers `-m statistic --mode random` in the rule walk (rules/nat-reach.ts).
    */
   private natHook(p: Pkt, hook: number): number {
     const hints = this.natHints;
+    const observed = this.env.match.observedDnat;
     if (hints !== null && p.ctInfo === CtInfo.NEW) {
-      this.nat.alloc.preferredKey = hookToManip(hook) === Manip.SRC ? hints.srcPort(p.meta) : hints.dstPort(p.meta);
+      const m = p.meta;
+      const sent = hints.sentAs(m);
+      if (hookToManip(hook) === Manip.SRC) this.nat.alloc.preferredKey = hints.srcPort(m);
+      else {
+        this.nat.alloc.preferredKey = sent === null ? -1 : sent.dport;
+        if (sent !== null && (sent.daddr !== m.daddr || sent.dport !== (m.ipProto === IpProto.ICMP ? m.icmpType : m.dport))) observed.set(sent.daddr, sent.dport);
+      }
     }
     p.hook = hook;
     const v = this.nat.hookFn(p, hook, this.natTable !== undefined ? this.natRunner : null);
     this.nat.alloc.preferredKey = -1;
+    observed.clear();
     return v;
   }
 

@@ -6,6 +6,7 @@ import type { MatchEnv, TargetEnv } from '../rules/module.js';
 import type { EventTargetData, NatTargetData, StatefulTargetData } from '../rules/target-data.js';
 import { TargetKind } from '../rules/target-data.js';
 import type { RuleEnv } from '../rules/engine-env.js';
+import { ObservedDnat } from '../rules/nat-reach.js';
 import type { Skb } from '../skb.js';
 import { Verdict } from '../skb.js';
 import type { Prng } from '../../util/prng.js';
@@ -21,6 +22,7 @@ import { DatapathEvent } from './sink.js';
 
 class DatapathMatchEnv implements MatchEnv {
   hotdrop = 0;
+  readonly observedDnat = new ObservedDnat();
   constructor(
     readonly host: Host,
     private readonly rng: Prng,

@@ -11,6 +11,7 @@ import type { EngineKind, RuleEngine, TableProgram } from './engine.js';
 import type { RuleEnv } from './engine-env.js';
 import type { MatchEnv, TargetEnv, StatefulTargetData } from './module.js';
 import { NatFlag, TargetKind } from './target-data.js';
+import { ObservedDnat } from './nat-reach.js';
 import { Hook, NONE, Skb, Verdict, CtStatus } from '../skb.js';
 import { Interner } from '../../util/intern.js';
 import { Prng } from '../../util/prng.js';
@@ -124,7 +125,7 @@ class BenchTargetEnv implements TargetEnv {
 
 function makeEnv(w: BenchWorkload, interner: Interner, seed: number): RuleEnv {
   const rng = new Prng(seed, 3);
-  const match: MatchEnv = { host: w.host, ifName: (id) => interner.name(id), random32: () => rng.u32(), hotdrop: 0 };
+  const match: MatchEnv = { host: w.host, ifName: (id) => interner.name(id), random32: () => rng.u32(), observedDnat: new ObservedDnat(), hotdrop: 0 };
   return { match, target: new BenchTargetEnv() };
 }
 

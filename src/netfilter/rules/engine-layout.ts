@@ -9,6 +9,9 @@ import type { LoadContext, MatchModule, TargetModule } from './module.js';
 import { Hook, NONE, Verdict } from '../skb.js';
 import { RuleError } from '../../util/errors.js';
 import type { Interner } from '../../util/intern.js';
+import { StatisticMode, StatisticState } from './match/xt_statistic.js';
+import type { StatisticData } from './match/xt_statistic.js';
+import { dnatReachOf } from './nat-reach.js';
 
 /** What a slot does when its rule matches. */
 export const SlotTarget = {
@@ -316,12 +319,26 @@ export class TableLayout {
     // translate_table: one jump-stack entry per ERROR entry (each user chain head plus the table's end)
     this.stackSize = opts.stackSize ?? userChains + 1;
     this.maxDepth = this.checkLoops();
+    this.steerRandomStatistics();
   }
 
   /**
    * mark_source_chains: a jump or goto path that comes back to a chain on it is refused (the kernel's
    * ELOOP). Returns the longest path length. Iterative DFS: rule sets may nest chains deeply.
    */
+  /** Give every `-m statistic --mode random` rule that jumps the DNAT ranges its jump reaches (nat-reach.ts). */
+  private steerRandomStatistics(): void {
+    for (const c of this.chains) {
+      for (let s = c.start; s < c.tail; s++) {
+        if (this.jumpChain[s]! < 0) continue;
+        for (let j = this.matchStart[s]!; j < this.matchStart[s + 1]!; j++) {
+          const st = this.matchState[j];
+          if (st instanceof StatisticState && (this.matchData[j] as StatisticData).mode === StatisticMode.RANDOM) st.reach = dnatReachOf(this, this.jumpChain[s]!);
+        }
+      }
+    }
+  }
+
   private checkLoops(): number {
     const n = this.chains.length;
     const state = new Uint8Array(n); // 0 new, 1 on path, 2 done

@@ -7,6 +7,7 @@ import type { FamilyNumber, IpHeaderMatch, MatchCall } from './ast.js';
 import type { RuleHost, Skb } from '../skb.js';
 import type { EventTargetData, StatefulTargetData } from './target-data.js';
 import type { IpSetCatalog } from './ipset.js';
+import type { ObservedDnat } from './nat-reach.js';
 
 export type { EventTargetData, StatefulTargetData } from './target-data.js';
 
@@ -86,6 +87,8 @@ export interface MatchEnv {
   ifName(id: number): string;
   /** Seeded uniform unsigned 32-bit value (`-m statistic --mode random`, get_random_u32()). */
   random32(): number;
+  /** The kernel's DNAT of the packet being walked, when the capture shows it (steers random statistics). */
+  readonly observedDnat: ObservedDnat;
   /**
    * Set to 1 by a match that wants the packet dropped at once (xt_action_param.hotdrop: a truncated TCP
    * header, a TCP fragment at offset 1). The engine clears it before each rule walk and drops when it is set.

@@ -9,6 +9,7 @@ import { Skb, Verdict } from '../../../src/netfilter/skb.js';
 import type { RuleHost } from '../../../src/netfilter/skb.js';
 import { PacketMeta } from '../../../src/decode/meta.js';
 import { Prng } from '../../../src/util/prng.js';
+import { ObservedDnat } from '../../../src/netfilter/rules/nat-reach.js';
 
 export const ACCEPT: Target = { type: TargetType.VERDICT, name: 'ACCEPT', verdict: Verdict.ACCEPT };
 export const DROP: Target = { type: TargetType.VERDICT, name: 'DROP', verdict: Verdict.DROP };
@@ -163,6 +164,7 @@ export function makeEnv(interfaceName: (id: number) => string, seed = 1, statefu
     host,
     ifName: interfaceName,
     random32: () => rng.u32(),
+    observedDnat: new ObservedDnat(),
     hotdrop: 0,
   };
   const target: TargetEnv = { stateful: () => stateful, event: () => undefined };

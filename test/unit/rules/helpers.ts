@@ -7,6 +7,7 @@ import type { MatchCall, Rule } from '../../../src/netfilter/rules/ast.js';
 import { Family, TargetType } from '../../../src/netfilter/rules/ast.js';
 import type { MatchEnv, TargetEnv, LoadContext } from '../../../src/netfilter/rules/module.js';
 import { BasicLoadContext } from '../../../src/netfilter/rules/module.js';
+import { ObservedDnat } from '../../../src/netfilter/rules/nat-reach.js';
 import type { EventTargetData, StatefulTargetData } from '../../../src/netfilter/rules/target-data.js';
 import type { IpSetCatalog } from '../../../src/netfilter/rules/ipset.js';
 import { PacketMeta } from '../../../src/decode/meta.js';
@@ -55,6 +56,7 @@ export function skbOf(meta: Partial<Record<keyof PacketMeta, unknown>> = {}, skb
 /** A MatchEnv whose host says LOCAL for the given addresses (optionally only on a device), UNICAST otherwise. */
 export class TestMatchEnv implements MatchEnv {
   hotdrop = 0;
+  readonly observedDnat = new ObservedDnat();
   randoms: number[] = [];
   names: string[];
   host: { addrType(addr: number, limitIf: number): number };

@@ -14,7 +14,7 @@ import { CtFlag, CtState, conntrackMatchModule, stateMatchModule } from '../matc
 import type { ConntrackData } from '../match/xt_conntrack.js';
 import { AddrtypeFlag, addrtypeMatch } from '../match/xt_addrtype.js';
 import type { AddrtypeData } from '../match/xt_addrtype.js';
-import { StatisticMode, statisticMatch } from '../match/xt_statistic.js';
+import { StatisticMode, statisticMatch, statisticRandom } from '../match/xt_statistic.js';
 import type { StatisticData } from '../match/xt_statistic.js';
 import { markTarget } from '../target/xt_MARK.js';
 import type { MarkData } from '../target-data.js';
@@ -104,12 +104,9 @@ export function inlineMatch(L: TableLayout, j: number, E: Emitter): InlineMatch 
   if (mod === stateMatchModule) return ctstate(L.matchData[j] as ConntrackData, false, E);
   if (mod === addrtypeMatch) return addrtype(L.matchData[j] as AddrtypeData, E);
   if (mod === statisticMatch) {
-    // statistic_mt, random mode: one draw per evaluation, (draw & 0x7fffffff) < round(p * 2^31), XOR invert
     const d = L.matchData[j] as StatisticData;
     if (d.mode !== StatisticMode.RANDOM) return null; // nth keeps per-rule state: called through the module
-    // probability 1 is stored as 2^31, beyond int32: every draw passes, but the draw is still made
-    if (d.probability > 0x7fffffff) return { expr: `(menv.random32(), ${!d.invert})`, mayHotdrop: false };
-    return { expr: `(((menv.random32() & 0x7fffffff) < ${E.int(d.probability)}) !== ${d.invert})`, mayHotdrop: false };
+    return { expr: `${E.obj(statisticRandom)}(${E.obj(d)}, menv, ${E.obj(L.matchState[j])})`, mayHotdrop: false };
   }
   return null;
 }

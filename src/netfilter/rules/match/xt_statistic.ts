@@ -2,7 +2,8 @@
 // net/netfilter/xt_statistic.c statistic_mt). The probability is stored as round(p * 2^31) and printed with
 // %.11f of that stored value (glibc's exact round-half-even); nth keeps its counter in the rule's state.
 
-import type { MatchModule } from '../module.js';
+import type { MatchEnv, MatchModule } from '../module.js';
+import type { DnatReach } from '../nat-reach.js';
 import { badValue, conflict, missing, uintOr } from '../mod-util.js';
 
 /** XT_STATISTIC_MODE_*. */
@@ -21,12 +22,25 @@ export interface StatisticData {
   given: number;
 }
 
-/** The shared nth counter (info->master->count). */
+/** The shared nth counter (info->master->count), and for a random rule that jumps, the DNATs it leads to. */
 export class StatisticState {
   count: number;
+  reach: DnatReach | null = null;
   constructor(count: number) {
     this.count = count;
   }
+}
+
+/**
+ * statistic_mt, random mode: one draw per evaluation, (draw & 0x7fffffff) < round(p * 2^31), XOR invert.
+ * When the kernel's DNAT of this packet is known, a rule whose jump leads to DNATs matches exactly when one
+ * of them could have produced it (nat-reach.ts); the draw is still made, so later draws stay the same. HOT.
+ */
+export function statisticRandom(d: StatisticData, env: MatchEnv, st: StatisticState): boolean {
+  const hit = ((env.random32() & 0x7fffffff) < d.probability) !== d.invert;
+  const seen = env.observedDnat;
+  if (seen.known === 0 || st.reach === null) return hit;
+  return st.reach.contains(seen.addr, seen.port);
 }
 
 const G_MODE = 1;
@@ -108,14 +122,9 @@ export const statisticMatch: MatchModule<StatisticData, StatisticState> = {
   createState: (d: StatisticData) => new StatisticState(d.count),
   // HOT: statistic_mt
   match(d, _skb, env, st) {
-    let ret = d.invert;
-    if (d.mode === StatisticMode.RANDOM) {
-      if ((env.random32() & 0x7fffffff) < d.probability) ret = !ret;
-    } else {
-      const nval = st.count === d.every ? 0 : st.count + 1;
-      st.count = nval;
-      if (nval === 0) ret = !ret;
-    }
-    return ret;
+    if (d.mode === StatisticMode.RANDOM) return statisticRandom(d, env, st);
+    const nval = st.count === d.every ? 0 : st.count + 1;
+    st.count = nval;
+    return (nval === 0) !== d.invert;
   },
 };

@@ -7,11 +7,12 @@
 import { openCapture } from '../capture/open.js';
 import { openCaptureSplit } from '../capture/interface-split.js';
 import type { CaptureCursor } from '../capture/types.js';
-import { Direction, LinkType } from '../capture/types.js';
+import { Direction } from '../capture/types.js';
 import { decodeFrame, Verify } from '../decode/decode.js';
 import { DecodeCounters } from '../decode/counters.js';
 import { IpProto, L3, PacketMeta } from '../decode/meta.js';
 import type { Host } from '../host/host.js';
+import { be16 } from '../util/bytes.js';
 import { hash4 } from '../util/hash.js';
 import { IngressMap } from './ingress.js';
 import type { IngressBindings } from './ingress.js';
@@ -63,7 +64,7 @@ export class NatHints {
     const s = new Seen(m.ipProto, m.ipId, extra, m.saddr, portOfSrc(m), m.daddr, portOfDst(m));
     push(this.bySrc, key(s.proto, s.ipId, extra, s.daddr, s.dport), s);
     push(this.byDst, key(s.proto, s.ipId, extra, s.saddr, s.sport), s);
-    if (s.proto === IpProto.TCP) push(this.byInvariant, key(s.proto, s.ipId, extra, 0, 0), s);
+    if (s.proto === IpProto.TCP) push(this.byInvariant, invariantKey(m)!, s);
     this.size++;
   }
 
@@ -87,10 +88,11 @@ export class NatHints {
   /** The outgoing copy of a TCP packet found by its invariant fields alone, when there is exactly one. */
   private invariant(m: PacketMeta): Seen | null {
     if (m.ipProto !== IpProto.TCP) return null;
-    const extra = extraOf(m);
-    if (extra < 0) return null;
-    const l = this.byInvariant.get(key(m.ipProto, m.ipId, extra, 0, 0));
+    const k = invariantKey(m);
+    if (k === null) return null;
+    const l = this.byInvariant.get(k);
     if (l === undefined) return null;
+    const extra = extraOf(m);
     let hit: Seen | null = null;
     for (const s of l) {
       if (s.proto !== m.ipProto || s.ipId !== m.ipId || s.extra !== extra) continue;
@@ -108,13 +110,22 @@ function portOfDst(m: PacketMeta): number {
   return m.ipProto === IpProto.ICMP ? m.icmpType : m.dport;
 }
 
-/** What else NAT keeps: the TCP sequence, the ICMP sequence, the UDP length; -1 when not usable. */
+/**
+ * What else NAT keeps: the TCP sequence, the ICMP sequence, the UDP header's length (which, unlike the IP
+ * payload length, survives fragmentation); -1 when not usable.
+ */
 function extraOf(m: PacketMeta): number {
   if (m.l4Off < 0 || m.fragOffset !== 0) return -1;
   if (m.ipProto === IpProto.TCP) return m.tcpSeq;
-  if (m.ipProto === IpProto.UDP) return m.l4Len;
+  if (m.ipProto === IpProto.UDP) return m.l4Off + 6 <= m.frameOff + m.caplen ? be16(m.data, m.l4Off + 4) : -1;
   if (m.ipProto === IpProto.ICMP && (m.icmpType === 8 || m.icmpType === 0)) return m.icmpSeq;
   return -1;
+}
+
+/** The part of a packet NAT keeps (protocol, IP ID, extraOf()) as one key; null when not usable. */
+function invariantKey(m: PacketMeta): number | null {
+  const extra = extraOf(m);
+  return extra < 0 ? null : key(m.ipProto, m.ipId, extra, 0, 0);
 }
 
 function key(proto: number, ipId: number, extra: number, addr: number, port: number): number {
@@ -185,6 +196,8 @@ function prescanPass(host: Host, files: string[], bindings: IngressBindings, str
   const counters = new DecodeCounters();
   const out: PrescanResult = { arpResolved: new Set(), hints: new NatHints(), localSockets: [], records: 0, split: [] };
   const socketKeys = new Set<number>();
+  /** invariantKey() of the IPv4 packets received on ingress points (bounded). */
+  const received = new Set<number>();
   const described = new Set<number>();
   try {
     let rec;
@@ -203,17 +216,23 @@ function prescanPass(host: Host, files: string[], bindings: IngressBindings, str
         lastSec[fi] = rec.tsSec;
         lastNsec[fi] = rec.tsNsec;
       }
-      // a frame known to be received matters only when it is ARP: skip decoding the rest
-      if (rec.direction === Direction.INBOUND && !maybeArp(rec.data, rec.offset, rec.caplen, rec.linkType)) continue;
       decodeFrame(meta, rec.data, rec.offset, rec.caplen, rec.origLen, rec.linkType, counters, Verify.NONE);
       const dev = ingress.classify(rec, meta);
       const outbound = dev < 0 && (rec.direction === Direction.OUTBOUND || rec.pktType === 4 || ingress.lastSkip === 1);
       if (meta.l3 === L3.ARP && dev >= 0) noteArp(host, meta, out.arpResolved);
+      if (dev >= 0 && meta.l3 === L3.IPV4 && received.size < MAX_HINTS) {
+        const k = invariantKey(meta);
+        if (k !== null) received.add(k);
+      }
       if (!outbound || meta.l3 !== L3.IPV4) continue;
       out.hints.add(meta);
-      // a reset or an ICMP answer proves no socket; a segment or datagram sent from a port does
+      // a reset or an ICMP answer proves no socket; a segment or datagram sent from a port does, unless it
+      // is a received packet the host forwarded and source-NATed to its own address (same IP ID and sequence
+      // number or UDP length)
       const tcpSocket = meta.ipProto === IpProto.TCP && (meta.tcpFlags & 0x04) === 0;
-      if ((tcpSocket || meta.ipProto === IpProto.UDP) && meta.l4Off >= 0 && host.fib.isLocal(meta.saddr)) {
+      const inv = invariantKey(meta);
+      const forwarded = inv !== null && received.has(inv);
+      if ((tcpSocket || meta.ipProto === IpProto.UDP) && meta.l4Off >= 0 && host.fib.isLocal(meta.saddr) && !forwarded) {
         const k = meta.ipProto * 4294967296 * 65536 + meta.saddr * 65536 + meta.sport;
         if (!socketKeys.has(k)) {
           socketKeys.add(k);
@@ -238,12 +257,4 @@ function noteArp(host: Host, m: PacketMeta, resolved: Set<number>): void {
   const spa = ((b[a + 14]! << 24) | (b[a + 15]! << 16) | (b[a + 16]! << 8) | b[a + 17]!) >>> 0;
   const tpa = ((b[a + 24]! << 24) | (b[a + 25]! << 16) | (b[a + 26]! << 8) | b[a + 27]!) >>> 0;
   if (host.fib.isLocal(tpa)) resolved.add(spa);
-}
-
-/** Could this frame carry ARP? (EtherType 0x0806 where the link header has one; true when unsure.) */
-function maybeArp(b: Uint8Array, off: number, caplen: number, linkType: number): boolean {
-  if (linkType === LinkType.LINUX_SLL2) return caplen < 2 || ((b[off]! << 8) | b[off + 1]!) === 0x0806;
-  if (linkType === LinkType.ETHERNET) return caplen < 14 || ((b[off + 12]! << 8) | b[off + 13]!) !== 0x0800;
-  if (linkType === LinkType.LINUX_SLL) return caplen < 16 || ((b[off + 14]! << 8) | b[off + 15]!) === 0x0806;
-  return linkType !== LinkType.RAW && linkType !== LinkType.IPV4;
 }

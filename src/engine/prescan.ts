@@ -122,6 +122,23 @@ function extraOf(m: PacketMeta): number {
   return -1;
 }
 
+/**
+ * The invariant keys of recently received packets, direct-mapped (a newer key evicts an older one in its
+ * slot): a forwarded packet leaves the host moments after it arrived, so a short memory suffices, in fixed
+ * memory and without allocation.
+ */
+class RecentKeys {
+  private readonly slots = new Int32Array(1 << 16);
+
+  add(k: number | null): void {
+    if (k !== null) this.slots[k & 0xffff] = k | 0;
+  }
+
+  has(k: number | null): boolean {
+    return k !== null && (k | 0) !== 0 && this.slots[k & 0xffff] === (k | 0);
+  }
+}
+
 /** The part of a packet NAT keeps (protocol, IP ID, extraOf()) as one key; null when not usable. */
 function invariantKey(m: PacketMeta): number | null {
   const extra = extraOf(m);
@@ -196,8 +213,7 @@ function prescanPass(host: Host, files: string[], bindings: IngressBindings, str
   const counters = new DecodeCounters();
   const out: PrescanResult = { arpResolved: new Set(), hints: new NatHints(), localSockets: [], records: 0, split: [] };
   const socketKeys = new Set<number>();
-  /** invariantKey() of the IPv4 packets received on ingress points (bounded). */
-  const received = new Set<number>();
+  const received = new RecentKeys();
   const described = new Set<number>();
   try {
     let rec;
@@ -217,22 +233,22 @@ function prescanPass(host: Host, files: string[], bindings: IngressBindings, str
         lastNsec[fi] = rec.tsNsec;
       }
       decodeFrame(meta, rec.data, rec.offset, rec.caplen, rec.origLen, rec.linkType, counters, Verify.NONE);
+      if (rec.direction === Direction.INBOUND && meta.l3 !== L3.ARP) {
+        // a frame known to be received is remembered for a while, and that is all
+        if (meta.l3 === L3.IPV4) received.add(invariantKey(meta));
+        continue;
+      }
       const dev = ingress.classify(rec, meta);
       const outbound = dev < 0 && (rec.direction === Direction.OUTBOUND || rec.pktType === 4 || ingress.lastSkip === 1);
       if (meta.l3 === L3.ARP && dev >= 0) noteArp(host, meta, out.arpResolved);
-      if (dev >= 0 && meta.l3 === L3.IPV4 && received.size < MAX_HINTS) {
-        const k = invariantKey(meta);
-        if (k !== null) received.add(k);
-      }
+      if (dev >= 0 && meta.l3 === L3.IPV4) received.add(invariantKey(meta));
       if (!outbound || meta.l3 !== L3.IPV4) continue;
       out.hints.add(meta);
       // a reset or an ICMP answer proves no socket; a segment or datagram sent from a port does, unless it
       // is a received packet the host forwarded and source-NATed to its own address (same IP ID and sequence
       // number or UDP length)
       const tcpSocket = meta.ipProto === IpProto.TCP && (meta.tcpFlags & 0x04) === 0;
-      const inv = invariantKey(meta);
-      const forwarded = inv !== null && received.has(inv);
-      if ((tcpSocket || meta.ipProto === IpProto.UDP) && meta.l4Off >= 0 && host.fib.isLocal(meta.saddr) && !forwarded) {
+      if ((tcpSocket || meta.ipProto === IpProto.UDP) && meta.l4Off >= 0 && host.fib.isLocal(meta.saddr) && !received.has(invariantKey(meta))) {
         const k = meta.ipProto * 4294967296 * 65536 + meta.saddr * 65536 + meta.sport;
         if (!socketKeys.has(k)) {
           socketKeys.add(k);

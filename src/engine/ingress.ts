@@ -157,10 +157,17 @@ export class IngressMap {
     const bridge = this.host.ifaces[br]!;
     let hi = bridge.macHi;
     let lo = bridge.macLo;
-    if (m.l3 === L3.IPV4) {
-      const r = this.host.fib.lookup(m.daddr);
+    // an ARP reply goes to the target hardware address it carries; a unicast request, like IPv4, to the
+    // owner of the target address
+    const arp = m.l3 === L3.ARP ? arpTargets(m) : null;
+    if (arp !== null && arp.op === 2 && (arp.thaHi !== 0 || arp.thaLo !== 0)) {
+      hi = arp.thaHi;
+      lo = arp.thaLo;
+    } else if (m.l3 === L3.IPV4 || arp !== null) {
+      const target = arp !== null ? arp.tpa : m.daddr;
+      const r = this.host.fib.lookup(target);
       if (r !== null && r.dev === br && r.gateway === 0 && r.type === 1) {
-        const k = this.ipToMac.get(m.daddr) ?? neighbourKey(this.host, br, m.daddr);
+        const k = this.ipToMac.get(target) ?? neighbourKey(this.host, br, target);
         if (k !== undefined) {
           hi = Math.floor(k / 4294967296);
           lo = k % 4294967296;
@@ -185,6 +192,19 @@ export class IngressMap {
     const spa = ((b[a + 14]! << 24) | (b[a + 15]! << 16) | (b[a + 16]! << 8) | b[a + 17]!) >>> 0;
     if (spa !== 0) this.ipToMac.set(spa, macKey(hi, lo));
   }
+}
+
+/** Opcode, target hardware and target protocol address of an Ethernet/IPv4 ARP frame, or null. */
+function arpTargets(m: PacketMeta): { op: number; thaHi: number; thaLo: number; tpa: number } | null {
+  const b = m.data;
+  const a = m.l3Off;
+  if (a < 0 || a + 28 > m.frameOff + m.caplen || b[a + 4] !== 6 || b[a + 5] !== 4) return null;
+  return {
+    op: (b[a + 6]! << 8) | b[a + 7]!,
+    thaHi: (b[a + 18]! << 8) | b[a + 19]!,
+    thaLo: ((b[a + 20]! << 24) | (b[a + 21]! << 16) | (b[a + 22]! << 8) | b[a + 23]!) >>> 0,
+    tpa: ((b[a + 24]! << 24) | (b[a + 25]! << 16) | (b[a + 26]! << 8) | b[a + 27]!) >>> 0,
+  };
 }
 
 function macKey(hi: number, lo: number): number {

@@ -15,6 +15,7 @@ import type { Host } from '../host/host.js';
 import { be16 } from '../util/bytes.js';
 import { hash4 } from '../util/hash.js';
 import { IngressMap } from './ingress.js';
+import type { Tuple } from '../netfilter/conntrack/tuple.js';
 import type { IngressBindings } from './ingress.js';
 
 /** Cap on remembered outbound packets (bounded memory on huge captures). */
@@ -39,17 +40,18 @@ export class Seen {
 }
 
 /**
- * Kernel choices seen in the capture, looked up by the invariant fields of a packet: with the side NAT
- * left alone, or for TCP (whose 32-bit sequence number makes the invariant fields all but unique) with
- * no address at all, as when both sides were translated (DNAT to a service endpoint plus MASQUERADE).
+ * Kernel choices seen in the capture. Each received packet is paired with the host's next transmission
+ * that has its invariant fields (the translated copy leaves moments after the original arrived), so a packet
+ * is found by its own tuple as received, however NAT rewrote both sides. Failing that, an outgoing copy
+ * is looked up by its invariant fields and the side NAT left alone.
  */
 export class NatHints {
+  /** Keyed by the received packet (invariant fields and its whole tuple as received). */
+  private readonly byReceived = new Map<number, Seen[]>();
   /** Keyed by the destination as sent (for source NAT choices). */
   private readonly bySrc = new Map<number, Seen[]>();
   /** Keyed by the source as sent (for destination NAT choices). */
   private readonly byDst = new Map<number, Seen[]>();
-  /** TCP only, keyed by the invariant fields alone. */
-  private readonly byInvariant = new Map<number, Seen[]>();
   size = 0;
   full = false;
 
@@ -64,42 +66,85 @@ export class NatHints {
     const s = new Seen(m.ipProto, m.ipId, extra, m.saddr, portOfSrc(m), m.daddr, portOfDst(m));
     push(this.bySrc, key(s.proto, s.ipId, extra, s.daddr, s.dport), s);
     push(this.byDst, key(s.proto, s.ipId, extra, s.saddr, s.sport), s);
-    if (s.proto === IpProto.TCP) push(this.byInvariant, invariantKey(m)!, s);
     this.size++;
   }
 
-  /** The source port (or ICMP id) the kernel gave this packet after source NAT, or -1. */
-  srcPort(m: PacketMeta): number {
-    const s = find(this.bySrc, m, m.daddr, portOfDst(m), false) ?? this.invariant(m);
+  /** Record that `received` left the host as the outbound packet `m`. */
+  pair(received: Seen, m: PacketMeta): void {
+    if (this.size >= MAX_HINTS) {
+      this.full = true;
+      return;
+    }
+    push(this.byReceived, receivedKey(received.proto, received.ipId, received.extra, received.saddr, received.sport, received.daddr, received.dport),
+      new Seen(m.ipProto, m.ipId, received.extra, m.saddr, portOfSrc(m), m.daddr, portOfDst(m)));
+    this.size++;
+  }
+
+  /**
+   * The source port (or ICMP id) the kernel gave this packet after source NAT, or -1. `received` is the
+   * packet's tuple as it arrived (its conntrack ORIGINAL tuple), for the pairing; it may have been
+   * rewritten since.
+   */
+  srcPort(m: PacketMeta, received: Tuple | null): number {
+    const s = this.received(m, received) ?? find(this.bySrc, m, m.daddr, portOfDst(m), false);
     return s === null ? -1 : s.sport;
   }
 
-  /** The destination port the kernel gave this packet after destination NAT, or -1. */
-  dstPort(m: PacketMeta): number {
-    const s = this.sentAs(m);
-    return s === null ? -1 : s.dport;
+  /** The host's outgoing copy of this packet: paired with it as received, else found with its source. */
+  sentAs(m: PacketMeta, received: Tuple | null): Seen | null {
+    return this.received(m, received) ?? find(this.byDst, m, m.saddr, portOfSrc(m), true);
   }
 
-  /** The host's outgoing copy of this packet with its source as received, else (TCP) the only copy. */
-  sentAs(m: PacketMeta): Seen | null {
-    return find(this.byDst, m, m.saddr, portOfSrc(m), true) ?? this.invariant(m);
-  }
-
-  /** The outgoing copy of a TCP packet found by its invariant fields alone, when there is exactly one. */
-  private invariant(m: PacketMeta): Seen | null {
-    if (m.ipProto !== IpProto.TCP) return null;
-    const k = invariantKey(m);
-    if (k === null) return null;
-    const l = this.byInvariant.get(k);
-    if (l === undefined) return null;
+  /**
+   * The outgoing copy paired with the received packet `m` was (tuple `r`, else m's own): the last one, the
+   * most translated (a bridged DNAT shows the packet on the bridge device before its source NAT on the port).
+   */
+  private received(m: PacketMeta, r: Tuple | null): Seen | null {
     const extra = extraOf(m);
-    let hit: Seen | null = null;
-    for (const s of l) {
-      if (s.proto !== m.ipProto || s.ipId !== m.ipId || s.extra !== extra) continue;
-      if (hit !== null) return null; // ambiguous
-      hit = s;
-    }
-    return hit;
+    if (extra < 0) return null;
+    const l = r !== null && m.ipProto !== IpProto.ICMP
+      ? this.byReceived.get(receivedKey(m.ipProto, m.ipId, extra, r.src, r.sport, r.dst, r.dport))
+      : this.byReceived.get(receivedKey(m.ipProto, m.ipId, extra, m.saddr, portOfSrc(m), m.daddr, portOfDst(m)));
+    return l === undefined ? null : l[l.length - 1]!;
+  }
+}
+
+/**
+ * Received packets not yet seen leaving the host, by invariant key, direct-mapped (a newer packet evicts
+ * an older one in its slot): a forwarded packet leaves moments after it arrived, so a short memory
+ * suffices, in fixed memory and without allocation.
+ */
+class RecentlyReceived {
+  private static readonly SLOTS = 1 << 14;
+  /** Per slot: invariant key (0 = empty), proto, IP ID, extra, saddr, sport, daddr, dport. */
+  private readonly f = new Int32Array(RecentlyReceived.SLOTS * 8);
+
+  note(m: PacketMeta): void {
+    const k = invariantKey(m);
+    if (k === null || (k | 0) === 0) return;
+    const b = (k & (RecentlyReceived.SLOTS - 1)) * 8;
+    const f = this.f;
+    f[b] = k | 0;
+    f[b + 1] = m.ipProto;
+    f[b + 2] = m.ipId;
+    f[b + 3] = extraOf(m) | 0;
+    f[b + 4] = m.saddr | 0;
+    f[b + 5] = portOfSrc(m);
+    f[b + 6] = m.daddr | 0;
+    f[b + 7] = portOfDst(m);
+  }
+
+  /**
+   * The received packet the outbound packet `m` is a copy of (same invariant fields), or null. It stays:
+   * a bridged packet leaves twice (the bridge device, then the port).
+   */
+  copyOf(m: PacketMeta): Seen | null {
+    const k = invariantKey(m);
+    if (k === null || (k | 0) === 0) return null;
+    const b = (k & (RecentlyReceived.SLOTS - 1)) * 8;
+    const f = this.f;
+    if (f[b] !== (k | 0) || f[b + 1] !== m.ipProto || f[b + 2] !== m.ipId || f[b + 3] !== (extraOf(m) | 0)) return null;
+    return new Seen(f[b + 1]!, f[b + 2]!, extraOf(m), f[b + 4]! >>> 0, f[b + 5]!, f[b + 6]! >>> 0, f[b + 7]!);
   }
 }
 
@@ -122,27 +167,14 @@ function extraOf(m: PacketMeta): number {
   return -1;
 }
 
-/**
- * The invariant keys of recently received packets, direct-mapped (a newer key evicts an older one in its
- * slot): a forwarded packet leaves the host moments after it arrived, so a short memory suffices, in fixed
- * memory and without allocation.
- */
-class RecentKeys {
-  private readonly slots = new Int32Array(1 << 16);
-
-  add(k: number | null): void {
-    if (k !== null) this.slots[k & 0xffff] = k | 0;
-  }
-
-  has(k: number | null): boolean {
-    return k !== null && (k | 0) !== 0 && this.slots[k & 0xffff] === (k | 0);
-  }
-}
-
 /** The part of a packet NAT keeps (protocol, IP ID, extraOf()) as one key; null when not usable. */
 function invariantKey(m: PacketMeta): number | null {
   const extra = extraOf(m);
   return extra < 0 ? null : key(m.ipProto, m.ipId, extra, 0, 0);
+}
+
+function receivedKey(proto: number, ipId: number, extra: number, saddr: number, sport: number, daddr: number, dport: number): number {
+  return hash4(key(proto, ipId, extra, saddr, sport), daddr, dport, 0x7265, 0);
 }
 
 function key(proto: number, ipId: number, extra: number, addr: number, port: number): number {
@@ -213,7 +245,7 @@ function prescanPass(host: Host, files: string[], bindings: IngressBindings, str
   const counters = new DecodeCounters();
   const out: PrescanResult = { arpResolved: new Set(), hints: new NatHints(), localSockets: [], records: 0, split: [] };
   const socketKeys = new Set<number>();
-  const received = new RecentKeys();
+  const received = new RecentlyReceived();
   const described = new Set<number>();
   try {
     let rec;
@@ -233,22 +265,19 @@ function prescanPass(host: Host, files: string[], bindings: IngressBindings, str
         lastNsec[fi] = rec.tsNsec;
       }
       decodeFrame(meta, rec.data, rec.offset, rec.caplen, rec.origLen, rec.linkType, counters, Verify.NONE);
-      if (rec.direction === Direction.INBOUND && meta.l3 !== L3.ARP) {
-        // a frame known to be received is remembered for a while, and that is all
-        if (meta.l3 === L3.IPV4) received.add(invariantKey(meta));
-        continue;
-      }
       const dev = ingress.classify(rec, meta);
       const outbound = dev < 0 && (rec.direction === Direction.OUTBOUND || rec.pktType === 4 || ingress.lastSkip === 1);
       if (meta.l3 === L3.ARP && dev >= 0) noteArp(host, meta, out.arpResolved);
-      if (dev >= 0 && meta.l3 === L3.IPV4) received.add(invariantKey(meta));
-      if (!outbound || meta.l3 !== L3.IPV4) continue;
+      if (meta.l3 !== L3.IPV4) continue;
+      if (dev >= 0) received.note(meta);
+      if (!outbound) continue;
       out.hints.add(meta);
+      const original = received.copyOf(meta);
+      if (original !== null) out.hints.pair(original, meta);
       // a reset or an ICMP answer proves no socket; a segment or datagram sent from a port does, unless it
-      // is a received packet the host forwarded and source-NATed to its own address (same IP ID and sequence
-      // number or UDP length)
+      // is a received packet the host forwarded (and source-NATed to its own address)
       const tcpSocket = meta.ipProto === IpProto.TCP && (meta.tcpFlags & 0x04) === 0;
-      if ((tcpSocket || meta.ipProto === IpProto.UDP) && meta.l4Off >= 0 && host.fib.isLocal(meta.saddr) && !received.has(invariantKey(meta))) {
+      if ((tcpSocket || meta.ipProto === IpProto.UDP) && meta.l4Off >= 0 && host.fib.isLocal(meta.saddr) && original === null) {
         const k = meta.ipProto * 4294967296 * 65536 + meta.saddr * 65536 + meta.sport;
         if (!socketKeys.has(k)) {
           socketKeys.add(k);

@@ -6,6 +6,7 @@
 import { be16, be32, putBe16, putBe32 } from '../../util/bytes.js';
 import type { Datapath } from './datapath.js';
 import type { Pkt } from './pkt.js';
+import { PktType } from './pkt.js';
 import { FDB_LOCAL, FDB_UNKNOWN } from './fdb.js';
 
 const ARPOP_REQUEST = 1;
@@ -32,8 +33,12 @@ export function arpRcv(dp: Datapath, p: Pkt, dev: number): void {
     dp.neigh.learnSender(dev, spa, shaHi, shaLo, now);
     sendArp(dp, dev, ARPOP_REPLY, tpa, spa, shaHi, shaLo, now);
   } else if (op === ARPOP_REPLY || (op === ARPOP_REQUEST && spa === tpa)) {
-    // replies (and gratuitous announcements) only update entries that exist (arp_accept = 0)
-    if (dp.neigh.peek(dev, spa) !== undefined) dp.neigh.confirm(dev, spa, shaHi, shaLo, now);
+    // replies (and gratuitous announcements) only update entries that exist (arp_accept = 0); only a reply
+    // addressed to this host confirms (REACHABLE), anything else is taken as NUD_STALE news
+    if (dp.neigh.peek(dev, spa) !== undefined) {
+      if (op === ARPOP_REPLY && p.pktType === PktType.HOST) dp.neigh.confirm(dev, spa, shaHi, shaLo, now);
+      else dp.neigh.learnSender(dev, spa, shaHi, shaLo, now);
+    }
   }
   dp.pool.put(p);
 }

@@ -27,6 +27,7 @@ import type { NatHints } from '../../engine/prescan.js';
 import type { HostNeighbour } from '../../host/types.js';
 import { hookToManip, Manip } from '../nat/range.js';
 import { IpProto } from '../../decode/meta.js';
+import { Tuple } from '../conntrack/tuple.js';
 
 export interface DatapathOptions {
   host: Host;
@@ -92,6 +93,8 @@ export class Datapath {
   /** Runs the nat table for Nat.hookFn. */
   readonly natRunner: NatRuleRunner;
   readonly natHints: NatHints | null;
+  /** Scratch: a NEW packet's conntrack ORIGINAL tuple, its tuple as received (for the NAT hints). */
+  private readonly received = new Tuple();
 
   constructor(o: DatapathOptions) {
     this.host = o.host;
@@ -263,9 +266,10 @@ export class Datapath {
     const observed = this.env.match.observedDnat;
     if (hints !== null && p.ctInfo === CtInfo.NEW) {
       const m = p.meta;
-      const sent = hints.sentAs(m);
-      if (hookToManip(hook) === Manip.SRC) this.nat.alloc.preferredKey = hints.srcPort(m);
+      const received = this.received.set(p.ctOrigSrc, p.ctOrigDst, p.ctOrigSport, p.ctOrigDport, p.ctProto);
+      if (hookToManip(hook) === Manip.SRC) this.nat.alloc.preferredKey = hints.srcPort(m, received);
       else {
+        const sent = hints.sentAs(m, received);
         this.nat.alloc.preferredKey = sent === null ? -1 : sent.dport;
         if (sent !== null && (sent.daddr !== m.daddr || sent.dport !== (m.ipProto === IpProto.ICMP ? m.icmpType : m.dport))) observed.set(sent.daddr, sent.dport);
       }

@@ -221,6 +221,7 @@ function replayWith(
   }
 
   const process = (p: Pkt): void => {
+    dp!.neigh.runTimers(p.nowNs);
     const dev = p.iif;
     if (p.index === o.traceIndex && traceSink !== null) {
       dp!.trace = traceSink;
@@ -291,6 +292,8 @@ function replayWith(
     }
     let q;
     while ((q = sched.next(Infinity)) !== null) process(q);
+    // the host's own timers keep running until the capture ends
+    dp.neigh.runTimers(lastNs);
   } catch (e) {
     outputs.abort();
     throw e;

@@ -58,6 +58,8 @@ export interface NeighEvents {
 
 export class NeighTable {
   private readonly entries = new Map<number, NeighEntry>();
+  /** No entry's timer falls due before this (a lower bound, lowered whenever a timer is armed). */
+  private earliestNs = Infinity;
 
   constructor(
     private readonly rng: Prng,
@@ -97,6 +99,29 @@ export class NeighTable {
     return e.state === Nud.REACHABLE || e.state === Nud.PERMANENT;
   }
 
+  /**
+   * Fire every timer due by `nowNs`, in deadline order across entries (the kernel's timers run on their own:
+   * a probe goes out, a failed resolution answers its queued packets, with nothing else happening).
+   */
+  runTimers(nowNs: number): void {
+    while (this.earliestNs <= nowNs) {
+      let first: NeighEntry | null = null;
+      for (const e of this.entries.values()) if (e.deadlineNs <= nowNs && (first === null || e.deadlineNs < first.deadlineNs)) first = e;
+      if (first === null) {
+        this.earliestNs = Infinity;
+        for (const e of this.entries.values()) if (e.deadlineNs < this.earliestNs) this.earliestNs = e.deadlineNs;
+        return;
+      }
+      this.tick(first, first.deadlineNs);
+    }
+  }
+
+  /** Arm `e`'s timer for `atNs`. */
+  private arm(e: NeighEntry, atNs: number): void {
+    e.deadlineNs = atNs;
+    if (atNs < this.earliestNs) this.earliestNs = atNs;
+  }
+
   /** Apply timer transitions that fell due by `nowNs` (neigh_timer_handler, lazily). */
   tick(e: NeighEntry, nowNs: number): void {
     while (e.deadlineNs <= nowNs) {
@@ -109,7 +134,7 @@ export class NeighTable {
         case Nud.DELAY:
           e.state = Nud.PROBE;
           e.probes = 1;
-          e.deadlineNs = at + RETRANS_NS;
+          this.arm(e, at + RETRANS_NS);
           this.events.arpRequest(e.dev, e.addr, e.macHi, e.macLo, at);
           break;
         case Nud.PROBE:
@@ -125,7 +150,7 @@ export class NeighTable {
             for (const p of q) this.events.failed(p, at);
           } else {
             e.probes++;
-            e.deadlineNs = at + RETRANS_NS;
+            this.arm(e, at + RETRANS_NS);
             if (e.state === Nud.PROBE) this.events.arpRequest(e.dev, e.addr, e.macHi, e.macLo, at);
             else this.events.arpRequest(e.dev, e.addr, -1, -1, at);
           }
@@ -155,7 +180,7 @@ export class NeighTable {
         return NeighVerdict.SEND_RESOLVE;
       case Nud.STALE:
         e.state = Nud.DELAY;
-        e.deadlineNs = nowNs + DELAY_FIRST_PROBE_NS;
+        this.arm(e, nowNs + DELAY_FIRST_PROBE_NS);
         e.hh = 1;
         return NeighVerdict.SEND_RESOLVE;
       case Nud.INCOMPLETE:
@@ -164,7 +189,7 @@ export class NeighTable {
         // NONE or FAILED: start resolving (first ARP request now)
         e.state = Nud.INCOMPLETE;
         e.probes = 1;
-        e.deadlineNs = nowNs + RETRANS_NS;
+        this.arm(e, nowNs + RETRANS_NS);
         this.events.arpRequest(e.dev, e.addr, -1, -1, nowNs);
         return NeighVerdict.QUEUED;
     }
@@ -191,7 +216,7 @@ export class NeighTable {
     e.macLo = macLo;
     e.state = Nud.REACHABLE;
     e.probes = 0;
-    e.deadlineNs = nowNs + this.reachableTime();
+    this.arm(e, nowNs + this.reachableTime());
     const q = e.queue;
     // the queued packets go out through neigh_resolve_output, which caches the header (neigh_hh_init)
     if (q.length > 0) e.hh = 1;

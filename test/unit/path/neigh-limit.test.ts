@@ -32,6 +32,24 @@ describe('neighbour cache', () => {
     expect(t.output(e, 0.2e6)).toBe(NeighVerdict.SEND_FAST);
   });
 
+  it('runs due timers of every entry in deadline order without the entries being touched', () => {
+    const { log, ev } = recorder();
+    const t = new NeighTable(new Prng(1), ev, []);
+    const a = t.entry(2, 0xc6336414);
+    const b = t.entry(2, 0xc6336415);
+    t.output(a, 0);
+    t.queue(a, new Pkt(), () => undefined);
+    t.output(b, 0.5e9);
+    t.queue(b, new Pkt(), () => undefined);
+    t.runTimers(0.9e9);
+    expect(log).toEqual(['arp broadcast @0', 'arp broadcast @0.5']);
+    t.runTimers(3.2e9);
+    expect(log).toEqual(['arp broadcast @0', 'arp broadcast @0.5', 'arp broadcast @1', 'arp broadcast @1.5', 'arp broadcast @2', 'arp broadcast @2.5', 'failed @3']);
+    t.runTimers(10e9);
+    expect(log.slice(7)).toEqual(['failed @3.5']);
+    expect([a.state, b.state]).toEqual([Nud.FAILED, Nud.FAILED]);
+  });
+
   it('fails after three probes one second apart and drops the queue', () => {
     const { log, ev } = recorder();
     const t = new NeighTable(new Prng(1), ev, []);

@@ -24,6 +24,8 @@ export type IngressBindings = ReadonlyMap<string, string>;
 export class IngressMap {
   /** Capture interface id → host interface id (-1 unmapped). */
   private readonly byCapIface: number[] = [];
+  /** Host interface id + 1 by SLL2 ifindex (0: not looked up yet, -1: no such interface). */
+  private readonly byIfindex = new Int32Array(4096);
   /** Per-file binding by file index, -1 when none. */
   private readonly byFile: number[];
   /** MAC → bridge port it was first seen entering (inference of directions), per bridge. */
@@ -72,8 +74,7 @@ export class IngressMap {
    * `m` from the record; learns addresses as a bridge and neighbours would. HOT.
    */
   classify(rec: CaptureRecord, m: PacketMeta): number {
-    let dev = this.byCapIface[rec.interfaceId] ?? -1;
-    if (rec.ifIndex >= 0 && (this.byFile[rec.fileIndex] ?? -1) < 0) dev = this.host.byIndex(rec.ifIndex)?.id ?? -1;
+    const dev = this.deviceOf(rec);
     if (dev < 0) return this.skip(Skip.UNMAPPED);
     const iface = this.host.ifaces[dev]!;
     if (iface.kind === 'bridge' || iface.kind === 'loopback') return this.skip(Skip.NOT_INGRESS);
@@ -90,6 +91,31 @@ export class IngressMap {
       else if (m.l3 === L3.ARP && m.l3Off >= 0) this.learnArpSender(m);
     }
     return dev;
+  }
+
+  /**
+   * For a record whose direction the capture states as received: the host interface if it is an ingress
+   * point, else -1. classify() without the counting and the address learning (a first pass needs neither).
+   */
+  receivedOn(rec: CaptureRecord): number {
+    const dev = this.deviceOf(rec);
+    if (dev < 0) return -1;
+    const kind = this.host.ifaces[dev]!.kind;
+    return kind === 'bridge' || kind === 'loopback' ? -1 : dev;
+  }
+
+  /** The host interface a record was captured on (the SLL2 ifindex unless --ingress named the file), or -1. HOT. */
+  private deviceOf(rec: CaptureRecord): number {
+    if (rec.ifIndex < 0 || (this.byFile[rec.fileIndex] ?? -1) >= 0) return this.byCapIface[rec.interfaceId] ?? -1;
+    const i = rec.ifIndex;
+    if (i < this.byIfindex.length) {
+      const c = this.byIfindex[i]!;
+      if (c !== 0) return c > 0 ? c - 1 : -1;
+      const dev = this.host.byIndex(i)?.id ?? -1;
+      this.byIfindex[i] = dev >= 0 ? dev + 1 : -1;
+      return dev;
+    }
+    return this.host.byIndex(i)?.id ?? -1;
   }
 
   private skip(why: number): number {

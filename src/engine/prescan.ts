@@ -265,6 +265,11 @@ function prescanPass(host: Host, files: string[], bindings: IngressBindings, str
         lastNsec[fi] = rec.tsNsec;
       }
       decodeFrame(meta, rec.data, rec.offset, rec.caplen, rec.origLen, rec.linkType, counters, Verify.NONE);
+      if (rec.direction === Direction.INBOUND && meta.l3 === L3.IPV4) {
+        // most records of an `any` capture: all a received IPv4 packet can tell is its invariant fields
+        if (ingress.receivedOn(rec) >= 0) received.note(meta);
+        continue;
+      }
       const dev = ingress.classify(rec, meta);
       const outbound = dev < 0 && (rec.direction === Direction.OUTBOUND || rec.pktType === 4 || ingress.lastSkip === 1);
       if (meta.l3 === L3.ARP && dev >= 0) noteArp(host, meta, out.arpResolved);

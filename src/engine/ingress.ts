@@ -131,6 +131,8 @@ export class IngressMap {
     if (iface.master >= 0) {
       const where = this.learned.get(src);
       if (where !== undefined && where !== iface.id) return Direction.OUTBOUND;
+      // addressed to its own sender: only a bridge port in hairpin mode sends such a frame (back)
+      if (m.srcMacHi === m.dstMacHi && m.srcMacLo === m.dstMacLo && (m.dstMacHi & 0x0100) === 0) return Direction.OUTBOUND;
     }
     return Direction.INBOUND;
   }

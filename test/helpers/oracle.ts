@@ -286,3 +286,16 @@ export function replayAndCompare(dir: string, opt: AgreementOptions = {}, extraA
   const report = compareWithKernel(dir, outDir, opt);
   return { run, report, outDir, text: `${run.command}\n${formatReport(report)}` };
 }
+
+/** What a shared oracle scenario cannot be compared on, and why. */
+export function sharedScenarioOptions(dir: string): AgreementOptions {
+  const name = path.basename(dir);
+  if (name === '09-hairpin-userland-proxy-off') {
+    // Step 4 is a TCP client *inside or-host* (nat OUTPUT DNAT): its packets leave docker0 already NATed and
+    // appear in no capture before that, so they cannot be replayed; they also move the OUTPUT/POSTROUTING/
+    // INPUT counters and conntrack -S, so those two checks cannot be made for this scenario.
+    const reason = 'step 4 is a local process (nat OUTPUT), whose packets no capture holds before NAT';
+    return { ...localOriginExclusions(dir), skip: { counters: reason, 'conntrack-stats': reason } };
+  }
+  return {};
+}

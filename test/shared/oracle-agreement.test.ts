@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeShared, ORACLE_DIR } from '../helpers/shared.js';
-import { compareWithKernel, formatReport, localOriginExclusions, replayAndCompare, scenarioInfo, type AgreementOptions } from '../helpers/oracle.js';
+import { compareWithKernel, formatReport, localOriginExclusions, replayAndCompare, scenarioInfo, sharedScenarioOptions as optionsFor } from '../helpers/oracle.js';
 import { mirrorKernelOutput } from '../helpers/oracle-mirror.js';
 import { parseConntrackStats, parseIptablesSave } from '../helpers/oracle-counters.js';
 import { parseConntrackList } from '../helpers/oracle-conntrack.js';
@@ -47,19 +47,6 @@ function remapSnatPorts(out: string, pick: (i: number) => number): number {
     writeCapture(p, LINK_ETHERNET, frames);
   }
   return flows.length;
-}
-
-/** What a scenario cannot be compared on, and why. */
-function optionsFor(dir: string): AgreementOptions {
-  const name = path.basename(dir);
-  if (name === '09-hairpin-userland-proxy-off') {
-    // Step 4 is a TCP client *inside or-host* (nat OUTPUT DNAT): its packets leave docker0 already NATed and
-    // appear in no capture before that, so they cannot be replayed; they also move the OUTPUT/POSTROUTING/
-    // INPUT counters and conntrack -S, so those two checks cannot be made for this scenario.
-    const reason = 'step 4 is a local process (nat OUTPUT), whose packets no capture holds before NAT';
-    return { ...localOriginExclusions(dir), skip: { counters: reason, 'conntrack-stats': reason } };
-  }
-  return {};
 }
 
 describeShared('kernel agreement: shared oracle recordings', () => {

@@ -1,8 +1,9 @@
 // A first pass over the captures for what only hindsight tells: which neighbours the host resolved by ARP
 // during the capture (those had no cache entry when it started; the others are taken from the snapshot),
-// which sockets of its own the host used (it sent from them), and what the kernel chose where it chose at
-// random (NAT ports and ICMP ids): the host's outbound copy of a translated packet keeps its IP ID, TCP or
-// ICMP sequence and the untranslated side, so the choice can be pinned when the replay meets that packet.
+// which sockets of its own the host used (it sent from them, other than by forwarding), and what the kernel
+// chose where it chose at random (NAT ports, ICMP ids, service endpoints): each received packet is paired with
+// the host's next transmission that has the same IP ID and TCP or ICMP sequence or UDP length — its copy,
+// however translated — so the choice can be pinned when the replay meets that packet.
 
 import { openCapture } from '../capture/open.js';
 import { openCaptureSplit } from '../capture/interface-split.js';
@@ -86,22 +87,23 @@ export class NatHints {
    * rewritten since.
    */
   srcPort(m: PacketMeta, received: Tuple | null): number {
-    const s = this.received(m, received) ?? find(this.bySrc, m, m.daddr, portOfDst(m), false);
+    const s = this.pairedCopy(m, received) ?? find(this.bySrc, m, m.daddr, portOfDst(m), false);
     return s === null ? -1 : s.sport;
   }
 
   /** The host's outgoing copy of this packet: paired with it as received, else found with its source. */
   sentAs(m: PacketMeta, received: Tuple | null): Seen | null {
-    return this.received(m, received) ?? find(this.byDst, m, m.saddr, portOfSrc(m), true);
+    return this.pairedCopy(m, received) ?? find(this.byDst, m, m.saddr, portOfSrc(m), true);
   }
 
   /**
    * The outgoing copy paired with the received packet `m` was (tuple `r`, else m's own): the last one, the
    * most translated (a bridged DNAT shows the packet on the bridge device before its source NAT on the port).
    */
-  private received(m: PacketMeta, r: Tuple | null): Seen | null {
+  private pairedCopy(m: PacketMeta, r: Tuple | null): Seen | null {
     const extra = extraOf(m);
     if (extra < 0) return null;
+    // (an ICMP tuple keeps type and code where the pairing keeps the type alone: the packet's own fields then)
     const l = r !== null && m.ipProto !== IpProto.ICMP
       ? this.byReceived.get(receivedKey(m.ipProto, m.ipId, extra, r.src, r.sport, r.dst, r.dport))
       : this.byReceived.get(receivedKey(m.ipProto, m.ipId, extra, m.saddr, portOfSrc(m), m.daddr, portOfDst(m)));

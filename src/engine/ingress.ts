@@ -222,17 +222,19 @@ export class IngressMap {
   }
 }
 
+/** What arpTargets() read (one reused record: ARP frames are handed to the caller one at a time). */
+const arpSeen = { op: 0, thaHi: 0, thaLo: 0, tpa: 0 };
+
 /** Opcode, target hardware and target protocol address of an Ethernet/IPv4 ARP frame, or null. */
-function arpTargets(m: PacketMeta): { op: number; thaHi: number; thaLo: number; tpa: number } | null {
+function arpTargets(m: PacketMeta): typeof arpSeen | null {
   const b = m.data;
   const a = m.l3Off;
   if (a < 0 || a + 28 > m.frameOff + m.caplen || b[a + 4] !== 6 || b[a + 5] !== 4) return null;
-  return {
-    op: (b[a + 6]! << 8) | b[a + 7]!,
-    thaHi: (b[a + 18]! << 8) | b[a + 19]!,
-    thaLo: ((b[a + 20]! << 24) | (b[a + 21]! << 16) | (b[a + 22]! << 8) | b[a + 23]!) >>> 0,
-    tpa: ((b[a + 24]! << 24) | (b[a + 25]! << 16) | (b[a + 26]! << 8) | b[a + 27]!) >>> 0,
-  };
+  arpSeen.op = (b[a + 6]! << 8) | b[a + 7]!;
+  arpSeen.thaHi = (b[a + 18]! << 8) | b[a + 19]!;
+  arpSeen.thaLo = ((b[a + 20]! << 24) | (b[a + 21]! << 16) | (b[a + 22]! << 8) | b[a + 23]!) >>> 0;
+  arpSeen.tpa = ((b[a + 24]! << 24) | (b[a + 25]! << 16) | (b[a + 26]! << 8) | b[a + 27]!) >>> 0;
+  return arpSeen;
 }
 
 function macKey(hi: number, lo: number): number {

@@ -62,10 +62,14 @@ export class IngressMap {
     if (id < 0 && ci.name !== null) id = this.host.byName(ci.name)?.id ?? -1;
     this.byCapIface[ci.id] = id;
     if (id < 0 && ci.linkType !== LinkType.LINUX_SLL2) {
-      throw new UsageError(
-        `cannot tell which host interface ${fileName} (capture interface ${ci.localId}${ci.name !== null ? ` "${ci.name}"` : ''}) was captured on; ` +
-          `name it with --ingress IFACE=${fileName}`,
-      );
+      const where = `${fileName} (capture interface ${ci.localId}${ci.name !== null ? ` "${ci.name}"` : ''})`;
+      // Linux cooked v1 is what `tcpdump -i any` wrote before 4.99: no interface per packet at all
+      const advice = ci.linkType === LinkType.LINUX_SLL
+        ? `it is Linux cooked v1 (LINUX_SLL), which does not record the interface of each packet: if it is an ` +
+          `"any" capture, capture again with \`tcpdump -i any -y LINUX_SLL2\` or once per interface; if it holds ` +
+          `one interface, name it with --ingress IFACE=${fileName}`
+        : `name it with --ingress IFACE=${fileName}`;
+      throw new UsageError(`cannot tell which host interface ${where} was captured on; ${advice}`);
     }
   }
 

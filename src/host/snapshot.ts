@@ -158,11 +158,24 @@ function checkBridgeLinks(file: string, entries: readonly Record<string, unknown
   });
 }
 
+/** Is this `ip -j route` entry an IPv6 route? */
+function isIpv6Route(e: Record<string, unknown>, dst: string): boolean {
+  if (dst.includes(':') || e['pref'] !== undefined) return true;
+  for (const k of ['gateway', 'prefsrc', 'src']) {
+    const v = e[k];
+    if (typeof v === 'string' && v.includes(':')) return true;
+  }
+  return false;
+}
+
 function readRoutes(file: string, entries: readonly Record<string, unknown>[], byName: Map<string, HostIface>, warnings: string[]): HostRoute[] {
   const out: HostRoute[] = [];
   entries.forEach((raw, i) => {
     const r: EntryReader = new EntryReader(file, i, raw as never, `route entry ${i}`);
     const dstText = r.str('dst');
+    // `ip route show table all` lists IPv6 routes too, which the IPv4 model ignores: an address with a colon
+    // anywhere, or `pref` (printed for IPv6 routes only), gives them away, "default" ones included
+    if (isIpv6Route(r.entry, dstText)) return;
     const table = r.optStr('table') ?? 'main';
     if (table !== 'main' && table !== 'local') {
       warnings.push(`${file}: route entry ${i} is in table "${table}": policy routing is not modelled; the entry is not used`);
@@ -174,7 +187,6 @@ function readRoutes(file: string, entries: readonly Record<string, unknown>[], b
     if (dstText !== 'default') {
       const m = /^([0-9.]+)(?:\/(\d+))?$/.exec(dstText);
       if (!m) {
-        if (dstText.includes(':')) return; // IPv6 routes: ignored by the IPv4 model
         r.fail('dst', `is not an IPv4 prefix: "${dstText}"`);
       }
       dst = parseIpv4(m[1]!);

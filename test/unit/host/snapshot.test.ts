@@ -56,6 +56,21 @@ describe('host snapshot', () => {
     expect(h.names.lookup('docker0')).toBe(br.id);
   });
 
+  it('ignores the IPv6 routes `ip route show table all` lists, "default" ones included', () => {
+    const v6 = [
+      { dst: 'default', gateway: 'fd00::1', dev: 'eth0', protocol: 'static', metric: 1024, flags: [], pref: 'medium' },
+      { dst: 'default', dev: 'docker0', metric: 1024, flags: [], pref: 'medium' },
+      { dst: 'fd00::/64', dev: 'eth0', protocol: 'kernel', metric: 256, flags: [], pref: 'medium' },
+      { type: 'local', dst: 'fd00::2', dev: 'eth0', table: 'local', protocol: 'kernel', metric: 0, flags: [], pref: 'medium' },
+      { type: 'multicast', dst: 'ff00::/8', dev: 'eth0', table: 'local', protocol: 'kernel', metric: 256, flags: [], pref: 'medium' },
+    ];
+    const h = loadSnapshot(write({ 'ip-addr.json': ADDR, 'ip-route.json': [...ROUTE, ...v6] }));
+    const plain = loadSnapshot(write({ 'ip-addr.json': ADDR, 'ip-route.json': ROUTE }));
+    expect(h.routes).toEqual(plain.routes);
+    // the IPv4 default route is still the one via 198.51.100.10
+    expect(h.fib.lookup(ip('8.8.8.8'))!.gateway).toBe(ip('198.51.100.10'));
+  });
+
   it('does longest-prefix match with local routes first', () => {
     const h = loadSnapshot(write({ 'ip-addr.json': ADDR, 'ip-route.json': ROUTE }));
     const eth0 = h.byName('eth0')!.id;

@@ -43,7 +43,12 @@ export const COLLECTED_SYSCTLS = [
   'net.ipv4.icmp_echo_ignore_all',
   'net.ipv4.icmp_errors_use_inbound_ifaddr',
   'net.ipv4.ip_local_port_range',
+  'net.ipv4.conf.all.send_redirects',
+  'net.ipv4.conf.all.shared_media',
 ] as const;
+
+/** Per-device sysctls also collected, for every interface of ip-addr.json. */
+export const COLLECTED_DEVICE_SYSCTLS = ['send_redirects', 'shared_media'] as const;
 
 export interface CollectOptions {
   /** Network namespace to collect from (`ip netns exec NAME`), or null for the current one. */
@@ -100,6 +105,12 @@ export function collectSnapshot(dir: string, opts: CollectOptions): CollectResul
     if (v === null) missingSysctls.push(name);
     else sysctl += `${name} = ${v}\n`;
   }
+  for (const dev of interfaceNames(outputs[0]![1])) {
+    for (const key of COLLECTED_DEVICE_SYSCTLS) {
+      const v = readSysctl(`net.ipv4.conf.${dev}.${key}`, opts.netns);
+      if (v !== null) sysctl += `net.ipv4.conf.${dev}.${key} = ${v}\n`;
+    }
+  }
   outputs.push([SNAPSHOT_FILES.sysctl, sysctl]);
   const files: string[] = [];
   for (const [name, content] of outputs) {
@@ -108,4 +119,14 @@ export function collectSnapshot(dir: string, opts: CollectOptions): CollectResul
     files.push(target);
   }
   return { files, missingSysctls };
+}
+
+/** Interface names in `ip -j addr` output (those a sysctl path can name: no dots or slashes). */
+function interfaceNames(addrJson: string): string[] {
+  try {
+    const list = JSON.parse(addrJson) as { ifname?: unknown }[];
+    return list.map((e) => e.ifname).filter((n): n is string => typeof n === 'string' && /^[^./]+$/.test(n));
+  } catch {
+    return [];
+  }
 }

@@ -116,6 +116,14 @@ export class Host implements RuleHost {
     return 0;
   }
 
+  /** inet_addr_onlink(dev, a, b): one address of `dev` has a subnet holding `a` and, unless b is 0, `b`. */
+  onLink(dev: number, a: number, b: number): boolean {
+    for (const x of this.ifaces[dev]!.addrs) {
+      if (sameSubnet(x.local, a, x.prefixLen) && (b === 0 || sameSubnet(x.local, b, x.prefixLen))) return true;
+    }
+    return false;
+  }
+
   /** The neighbour the snapshot lists for addr on dev, if any. */
   neighbour(dev: number, addr: number): HostNeighbour | undefined {
     for (const n of this.neighbours) if (n.dev === dev && n.addr === addr) return n;

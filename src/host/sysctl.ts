@@ -37,6 +37,11 @@ export interface HostSysctls {
   icmpErrorsUseInboundIfaddr: number;
   ipLocalPortMin: number;
   ipLocalPortMax: number;
+  /** net.ipv4.conf.all.send_redirects / shared_media (IN_DEV_ORCONF: all OR the device's own). */
+  sendRedirectsAll: number;
+  sharedMediaAll: number;
+  /** Per-device values of those, by "<dev>.send_redirects" / "<dev>.shared_media" (1 when not listed). */
+  perDevice: Record<string, number>;
 }
 
 export function defaultSysctls(): HostSysctls {
@@ -74,11 +79,26 @@ export function defaultSysctls(): HostSysctls {
     icmpErrorsUseInboundIfaddr: 0,
     ipLocalPortMin: 32768,
     ipLocalPortMax: 60999,
+    sendRedirectsAll: 1,
+    sharedMediaAll: 1,
+    perDevice: {},
   };
 }
 
+/** The single-number sysctls. */
+type NumericSysctl = Exclude<keyof HostSysctls, 'perDevice'>;
+
+/** net.ipv4.conf.<dev>.<key> for the per-device keys the model reads. */
+const DEVICE_CONF = /^net\.ipv4\.conf\.([^.]+)\.(send_redirects|shared_media)$/;
+
+/** Is device setting `key` on for `dev` (IN_DEV_ORCONF: conf.all OR conf.<dev>, the latter 1 unless listed)? */
+export function devConfOn(s: HostSysctls, dev: string, key: 'send_redirects' | 'shared_media'): boolean {
+  const all = key === 'send_redirects' ? s.sendRedirectsAll : s.sharedMediaAll;
+  return all !== 0 || (s.perDevice[`${dev}.${key}`] ?? 1) !== 0;
+}
+
 /** sysctl name → field; names not listed here are accepted and ignored (they do not affect the model). */
-const KEYS: Readonly<Record<string, keyof HostSysctls>> = {
+const KEYS: Readonly<Record<string, NumericSysctl>> = {
   'net.ipv4.ip_forward': 'ipForward',
   'net.ipv4.conf.all.forwarding': 'ipForward',
   'net.bridge.bridge-nf-call-iptables': 'bridgeNfCallIptables',
@@ -141,14 +161,21 @@ export function applySysctls(out: HostSysctls, text: string, path: string): void
       out.ipLocalPortMax = Number(m[2]);
       continue;
     }
+    const dc = DEVICE_CONF.exec(name);
     const key = KEYS[name];
-    if (key === undefined) continue;
+    if (key === undefined && dc === null) continue;
     if (!/^-?\d+$/.test(value)) throw new SnapshotError('ERR_SNAPSHOT_SYSCTL_VALUE', `${name} must be an integer, got "${value}"`, { path, line: i + 1, column: eq + 2 });
-    out[key] = Number(value);
+    if (dc !== null) {
+      // conf.default only seeds devices created later: the snapshot's devices have their own values
+      if (dc[1] === 'all') out[dc[2] === 'send_redirects' ? 'sendRedirectsAll' : 'sharedMediaAll'] = Number(value);
+      else if (dc[1] !== 'default') out.perDevice[`${dc[1]}.${dc[2]}`] = Number(value);
+      continue;
+    }
+    out[key!] = Number(value);
   }
 }
 
 /** True when `name` is a sysctl the model reads (for validating command-line overrides). */
 export function isModelledSysctl(name: string): boolean {
-  return name in KEYS || name === 'net.ipv4.ip_local_port_range';
+  return name in KEYS || name === 'net.ipv4.ip_local_port_range' || DEVICE_CONF.test(name);
 }

@@ -55,7 +55,7 @@ export class CtConfig {
     const given = opts.sysctls ?? {};
     for (const k of Object.keys(s) as (keyof ConntrackSysctls)[]) {
       const v = given[k];
-      if (v === undefined) continue;
+      if (v === undefined || typeof s[k] !== 'number') continue; // (the host's per-device table is not ours)
       if (!Number.isInteger(v) || v < 0) throw new NfError('ERR_CT_OPTION', `options.sysctls.${k} must be a non-negative integer, got ${String(v)}`);
       s[k] = v;
     }

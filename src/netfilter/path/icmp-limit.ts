@@ -10,6 +10,10 @@ export const HZ = 250;
 const XRLIM_BURST_FACTOR = 6;
 const ICMP_DEST_UNREACH = 3;
 const ICMP_FRAG_NEEDED = 4;
+/** route.c: ip_rt_redirect_number, ip_rt_redirect_load (HZ / 50), ip_rt_redirect_silence (load << 10). */
+const REDIRECT_NUMBER = 9;
+const REDIRECT_LOAD = HZ / 50;
+const REDIRECT_SILENCE = REDIRECT_LOAD << 10;
 
 /** Jiffies at virtual time `ns` (the epoch is arbitrary; only differences matter). */
 export function jiffies(ns: number): number {
@@ -18,7 +22,10 @@ export function jiffies(ns: number): number {
 
 class PeerBucket {
   tokens = 0;
+  /** rate_last: shared by the token bucket and the redirect backoff, as in struct inet_peer. */
   last: number;
+  /** n_redirects: redirects sent to this peer since the last silence. */
+  redirects = 0;
   constructor(now: number) {
     // inet_getpeer: rate_last = jiffies - 60 * HZ so the first check starts with a full burst
     this.last = now - 60 * HZ;
@@ -81,20 +88,48 @@ export class IcmpLimiter {
     return rc;
   }
 
+  /**
+   * ip_rt_send_redirect's backoff for redirects to `saddr`: after ip_rt_redirect_silence without one the
+   * peer starts over; the first goes at once, the next after ip_rt_redirect_load << n jiffies, and after
+   * ip_rt_redirect_number of them none until the silence. True when one may be sent now (and counts it).
+   */
+  redirectAllow(saddr: number, nowNs: number): boolean {
+    const now = jiffies(nowNs);
+    const b = peerOf(this.peers, saddr, now);
+    if (now > b.last + REDIRECT_SILENCE) {
+      b.tokens = 0;
+      b.redirects = 0;
+    }
+    if (b.redirects >= REDIRECT_NUMBER) {
+      b.last = now;
+      return false;
+    }
+    if (b.redirects !== 0 && !(now > b.last + (REDIRECT_LOAD << b.redirects))) return false;
+    b.last = now;
+    b.redirects++;
+    return true;
+  }
+
   /** ip_error's limit on ICMP unreachables for routing errors (ip_rt_error_cost, ip_rt_error_burst). */
   routeErrorAllow(daddr: number, nowNs: number): boolean {
     return xrlimAllow(this.peers, daddr, jiffies(nowNs), HZ, 5);
   }
 }
 
-/** inet_peer_xrlim_allow with the bucket created on first use. */
-function xrlimAllow(map: Map<number, PeerBucket>, daddr: number, now: number, timeout: number, burstFactor: number): boolean {
-  let b = map.get(daddr);
+/** The inet_peer of `addr`, created on first use. */
+function peerOf(map: Map<number, PeerBucket>, addr: number, now: number): PeerBucket {
+  let b = map.get(addr);
   if (b === undefined) {
     if (map.size >= 65536) map.clear(); // inet_peer GC stand-in: bounded memory
     b = new PeerBucket(now);
-    map.set(daddr, b);
+    map.set(addr, b);
   }
+  return b;
+}
+
+/** inet_peer_xrlim_allow with the bucket created on first use. */
+function xrlimAllow(map: Map<number, PeerBucket>, daddr: number, now: number, timeout: number, burstFactor: number): boolean {
+  const b = peerOf(map, daddr, now);
   let token = b.tokens;
   const delta = now - b.last;
   if (delta !== 0) {

@@ -1,6 +1,7 @@
 // ip_forward: a routed packet that is not for this host — PACKET_HOST only, TTL exhausted → ICMP time
 // exceeded, DF and too big for the route → ICMP frag-needed (both before FORWARD, so FORWARD never sees
-// them), TTL decrement with the incremental checksum, NF_INET_FORWARD, then ip_output.
+// them), TTL decrement with the incremental checksum, an ICMP host redirect when the route said so,
+// NF_INET_FORWARD, then ip_output.
 
 import { Verdict } from '../skb.js';
 import type { Datapath } from './datapath.js';
@@ -13,6 +14,8 @@ import { decreaseTtl } from '../mangle/ttl.js';
 const ICMP_DEST_UNREACH = 3;
 const ICMP_FRAG_NEEDED = 4;
 const ICMP_TIME_EXCEEDED = 11;
+const ICMP_REDIRECT = 5;
+const ICMP_REDIR_HOST = 1;
 
 /** ip_exceeds_mtu. */
 function exceedsMtu(p: Pkt, mtu: number): boolean {
@@ -42,6 +45,10 @@ export function ipForward(dp: Datapath, p: Pkt, inDev: number): void {
     return dp.dropPacket(p, 'frag_needed', '');
   }
   decreaseTtl(m);
+  // ip_rt_send_redirect: before FORWARD (whose verdict does not matter), quoting the decremented TTL
+  if (p.rtRedirect === 1 && dp.icmpLimit.redirectAllow(m.saddr, p.nowNs)) {
+    icmpSend(dp, p, ICMP_REDIRECT, ICMP_REDIR_HOST, p.rtNexthop);
+  }
   const v = dp.forward(p, inDev, p.rtDev);
   if (v !== Verdict.ACCEPT) return verdictEnd(dp, p, v);
   dp.stats.forwarded++;

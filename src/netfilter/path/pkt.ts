@@ -48,6 +48,8 @@ export class Pkt extends Skb {
   rtMtu = 0;
   rtPrefsrc = 0;
   rtInput = 0;
+  /** IPSKB_DOREDIRECT: forwarded out of the device it came in on, to a sender on that link. */
+  rtRedirect = 0;
   /** br_netfilter state: 1 when the packet went through br_nf_pre_routing. */
   nfBridge = 0;
   /** daddr before br_netfilter PREROUTING (br_nf_ipv4_daddr_was_changed). */
@@ -107,6 +109,7 @@ export class Pkt extends Skb {
     this.rtMtu = 0;
     this.rtPrefsrc = 0;
     this.rtInput = 0;
+    this.rtRedirect = 0;
     this.nfBridge = 0;
     this.brOrigDaddr = 0;
     this.bridgedDnat = 0;
@@ -161,6 +164,7 @@ export class Pkt extends Skb {
     this.rtMtu = o.rtMtu;
     this.rtPrefsrc = o.rtPrefsrc;
     this.rtInput = o.rtInput;
+    this.rtRedirect = o.rtRedirect;
     this.nfBridge = o.nfBridge;
     this.brOrigDaddr = o.brOrigDaddr;
     this.bridgedDnat = o.bridgedDnat;

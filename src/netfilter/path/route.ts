@@ -3,6 +3,7 @@
 // source address the kernel picks). The result is stored on the Pkt (skb_dst).
 
 import { RouteType } from '../../host/types.js';
+import { devConfOn } from '../../host/sysctl.js';
 import type { Datapath } from './datapath.js';
 import type { Pkt } from './pkt.js';
 import { RtKind } from './pkt.js';
@@ -36,6 +37,7 @@ export function routeInput(dp: Datapath, p: Pkt, dev: number): number {
   const daddr = m.daddr;
   const saddr = m.saddr;
   p.rtInput = 1;
+  p.rtRedirect = 0;
   if (isMulticast(saddr) || saddr === 0xffffffff) return silent(dp, 'martian source');
   if (daddr === 0xffffffff || (saddr === 0 && daddr === 0)) return broadcast(p, dev);
   if (isZeronet(saddr)) return silent(dp, 'martian source');
@@ -75,7 +77,23 @@ export function routeInput(dp: Datapath, p: Pkt, dev: number): number {
   p.rtNexthop = r.gateway !== 0 ? r.gateway : daddr;
   p.rtMtu = dp.host.routeMtu(r);
   p.rtPrefsrc = r.prefsrc;
+  p.rtRedirect = doRedirect(dp, dev, r.dev, r.gateway, saddr) ? 1 : 0;
   return RouteError.OK;
+}
+
+/**
+ * __mkroute_input's IPSKB_DOREDIRECT: the packet leaves by the device it came in on, that device may send
+ * redirects, fib_validate_source found the sender directly connected through it (a route without gateway,
+ * nexthop scope host), and the medium is shared (the default) or sender and gateway are on one of its subnets.
+ */
+function doRedirect(dp: Datapath, inDev: number, outDev: number, gateway: number, saddr: number): boolean {
+  if (outDev !== inDev) return false;
+  const name = dp.host.iface(inDev).name;
+  const sys = dp.host.sysctls;
+  if (!devConfOn(sys, name, 'send_redirects')) return false;
+  const back = dp.host.fib.lookup(saddr);
+  if (back === null || back.type !== RouteType.UNICAST || back.dev !== inDev || back.gateway !== 0) return false;
+  return devConfOn(sys, name, 'shared_media') || dp.host.onLink(inDev, saddr, gateway);
 }
 
 function broadcast(p: Pkt, dev: number): number {

@@ -6,6 +6,7 @@ import { loadSnapshot } from '../../../src/host/snapshot.js';
 import { parseIpv4 as ip } from '../../../src/util/ipv4.js';
 import { AddrType } from '../../../src/netfilter/skb.js';
 import { SnapshotError } from '../../../src/util/errors.js';
+import { devConfOn } from '../../../src/host/sysctl.js';
 
 // A small Docker-like host written the way `ip -j -d addr` / `ip -j route show table all` print it.
 const ADDR = [
@@ -69,6 +70,15 @@ describe('host snapshot', () => {
     expect(h.routes).toEqual(plain.routes);
     // the IPv4 default route is still the one via 198.51.100.10
     expect(h.fib.lookup(ip('8.8.8.8'))!.gateway).toBe(ip('198.51.100.10'));
+  });
+
+  it('reads send_redirects and shared_media for all devices and per device (conf.default seeds only new ones)', () => {
+    const h = loadSnapshot(write({ 'ip-addr.json': ADDR, 'ip-route.json': ROUTE, 'sysctl.txt':
+      'net.ipv4.conf.all.send_redirects = 0\nnet.ipv4.conf.default.send_redirects = 0\nnet.ipv4.conf.eth0.send_redirects = 0\nnet.ipv4.conf.docker0.shared_media = 0\n' }));
+    expect(devConfOn(h.sysctls, 'eth0', 'send_redirects')).toBe(false);
+    expect(devConfOn(h.sysctls, 'docker0', 'send_redirects')).toBe(true); // its own value stays 1
+    expect(devConfOn(h.sysctls, 'docker0', 'shared_media')).toBe(true); // conf.all.shared_media is still 1
+    expect(() => loadSnapshot(write({ 'ip-addr.json': ADDR, 'ip-route.json': ROUTE, 'sysctl.txt': 'net.ipv4.conf.eth0.send_redirects = yes\n' }))).toThrow(SnapshotError);
   });
 
   it('does longest-prefix match with local routes first', () => {

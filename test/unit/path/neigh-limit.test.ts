@@ -94,4 +94,19 @@ describe('ICMP rate limit', () => {
       expect(l.globalAllow(3, 4, i)).toBe(1);
     }
   });
+
+  it('spaces host redirects to one sender more than 40, 80, 160 ... ms apart (ip_rt_redirect_load << n), stops after 9, starts over after 20.48 s of silence', () => {
+    const l = new IcmpLimiter(defaultSysctls(), new Prng(1));
+    const sent: number[] = [];
+    // one packet to redirect every 4 ms (one jiffy at HZ 250) for 30 s
+    for (let ms = 0; ms <= 30000; ms += 4) if (l.redirectAllow(0xc6336412, ms * 1e6)) sent.push(ms);
+    // gaps: more than 20 << n ms after the previous one (load 5 jiffies << n)
+    expect(sent.slice(0, 9)).toEqual([0, 44, 128, 292, 616, 1260, 2544, 5108, 10232]);
+    // nine sent; then silence is counted from the last refused one, so a steady stream never gets another
+    expect(sent.length).toBe(9);
+    const quiet = new IcmpLimiter(defaultSysctls(), new Prng(1));
+    expect(quiet.redirectAllow(1, 0)).toBe(true);
+    expect(quiet.redirectAllow(1, 10e6)).toBe(false);
+    expect(quiet.redirectAllow(1, 20.5e9)).toBe(true); // after ip_rt_redirect_silence: back to the first
+  });
 });

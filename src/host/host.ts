@@ -116,6 +116,15 @@ export class Host implements RuleHost {
     return 0;
   }
 
+  /**
+   * ip_check_mc_rcu: has `dev` joined IPv4 group `group`? From ip-maddr.json when the snapshot has it, else
+   * only 224.0.0.1, which every multicast-capable interface joins.
+   */
+  joinedGroup(dev: number, group: number): boolean {
+    const g = this.ifaces[dev]?.mcastGroups;
+    return g === null || g === undefined ? group === 0xe0000001 : g.has(group);
+  }
+
   /** inet_addr_onlink(dev, a, b): one address of `dev` has a subnet holding `a` and, unless b is 0, `b`. */
   onLink(dev: number, a: number, b: number): boolean {
     for (const x of this.ifaces[dev]!.addrs) {

@@ -20,6 +20,8 @@ export const SNAPSHOT_FILES = {
   bridge: 'bridge-link.json',
   listen: 'ss-listen.txt',
   sysctl: 'sysctl.txt',
+  /** Optional: `ip -j maddr show` (multicast groups joined per interface). */
+  maddr: 'ip-maddr.json',
 } as const;
 
 /** Read and validate a snapshot directory. */
@@ -45,6 +47,9 @@ export function loadSnapshot(dir: string): Host {
 
   const neighPath = path.join(dir, SNAPSHOT_FILES.neigh);
   const neighbours = readNeighbours(neighPath, readJsonArray(neighPath, true) ?? [], byName);
+
+  const maddrPath = path.join(dir, SNAPSHOT_FILES.maddr);
+  readMulticastGroups(maddrPath, readJsonArray(maddrPath, true), byName);
 
   const listenPath = path.join(dir, SNAPSHOT_FILES.listen);
   const listening: ListeningSocket[] = fs.existsSync(listenPath) ? parseListening(fs.readFileSync(listenPath, 'utf8'), listenPath) : [];
@@ -122,6 +127,7 @@ function readIfaces(file: string, entries: readonly Record<string, unknown>[]): 
       nfCallIptables: (dl?.optNum('nf_call_iptables', 0) ?? 0) === 1,
       ports: [],
       addrs,
+      mcastGroups: null,
     });
   });
   // bridge membership, once every interface is known
@@ -166,6 +172,26 @@ function isIpv6Route(e: Record<string, unknown>, dst: string): boolean {
     if (typeof v === 'string' && v.includes(':')) return true;
   }
   return false;
+}
+
+/** `ip -j maddr show`: the IPv4 groups each interface has joined (interfaces not listed have joined none). */
+function readMulticastGroups(file: string, entries: readonly Record<string, unknown>[] | null, byName: Map<string, HostIface>): void {
+  if (entries === null) return;
+  for (const iface of byName.values()) iface.mcastGroups = new Set();
+  entries.forEach((raw, i) => {
+    const r: EntryReader = new EntryReader(file, i, raw as never, `multicast entry ${i}`);
+    const name = r.str('ifname');
+    const iface = byName.get(name);
+    if (iface === undefined) r.fail('ifname', `names interface "${name}", which ip-addr.json does not have`);
+    const list = r.entry['maddr'];
+    if (!Array.isArray(list)) return;
+    for (const m of list as Record<string, unknown>[]) {
+      if (m === null || typeof m !== 'object' || m['family'] !== 'inet' || typeof m['address'] !== 'string') continue;
+      const a = parseIpv4(m['address']);
+      if (a < 0) r.fail('maddr', `holds "${m['address']}", which is not an IPv4 address`);
+      iface.mcastGroups!.add(a);
+    }
+  });
 }
 
 function readRoutes(file: string, entries: readonly Record<string, unknown>[], byName: Map<string, HostIface>, warnings: string[]): HostRoute[] {

@@ -67,6 +67,8 @@ export interface HostIface {
   ports: number[];
   /** IPv4 addresses in the kernel's list order (primaries first as `ip addr` prints them). */
   addrs: HostAddress[];
+  /** IPv4 multicast groups joined (`ip -j maddr show`), or null when the snapshot does not say. */
+  mcastGroups: Set<number> | null;
 }
 
 export interface HostRoute {

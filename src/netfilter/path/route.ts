@@ -45,6 +45,8 @@ export function routeInput(dp: Datapath, p: Pkt, dev: number): number {
   const onLo = dev === dp.lo;
   if (!onLo && (isLoopback(daddr) || isLoopback(saddr))) return silent(dp, 'martian (loopback address on a non-loopback device)');
   if (isMulticast(daddr)) {
+    // ip_check_mc_rcu: only groups the device has joined are ours (no multicast routing is modelled)
+    if (!dp.host.joinedGroup(dev, daddr)) return silent(dp, 'multicast group the host has not joined');
     p.rtKind = RtKind.MULTICAST;
     p.rtDev = dev;
     return RouteError.OK;

@@ -43,7 +43,7 @@ if (!canRun) process.stderr.write(`\n*** snapshot collection test needs root and
   it('collects files that load into the same topology', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nfr-collect-'));
     const res = collectSnapshot(dir, { netns: NS });
-    expect(res.files.map((f) => path.basename(f)).sort()).toEqual(['bridge-link.json', 'ip-addr.json', 'ip-neigh.json', 'ip-route.json', 'ss-listen.txt', 'sysctl.txt']);
+    expect(res.files.map((f) => path.basename(f)).sort()).toEqual(['bridge-link.json', 'ip-addr.json', 'ip-maddr.json', 'ip-neigh.json', 'ip-route.json', 'ss-listen.txt', 'sysctl.txt']);
     const host = loadSnapshot(dir);
     const br = host.byName('br-test')!;
     const port = host.byName('vtest0')!;
@@ -53,5 +53,8 @@ if (!canRun) process.stderr.write(`\n*** snapshot collection test needs root and
     expect(host.fib.lookup(parseIpv4('10.124.5.5'))!.gateway).toBe(parseIpv4('10.123.0.9'));
     expect(host.fib.isLocal(parseIpv4('10.123.0.1'))).toBe(true);
     expect(fs.readFileSync(path.join(dir, 'sysctl.txt'), 'utf8')).toMatch(/^net\.ipv4\.ip_forward = 0$/m);
+    expect(fs.readFileSync(path.join(dir, 'sysctl.txt'), 'utf8')).toMatch(/^net\.ipv4\.conf\.br-test\.send_redirects = 1$/m);
+    // the bridge is up, so it has joined the all-hosts group
+    expect(host.joinedGroup(br.id, parseIpv4('224.0.0.1'))).toBe(true);
   });
 });

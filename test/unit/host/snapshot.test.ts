@@ -81,6 +81,19 @@ describe('host snapshot', () => {
     expect(() => loadSnapshot(write({ 'ip-addr.json': ADDR, 'ip-route.json': ROUTE, 'sysctl.txt': 'net.ipv4.conf.eth0.send_redirects = yes\n' }))).toThrow(SnapshotError);
   });
 
+  it('takes the multicast groups joined from ip-maddr.json, and without it only 224.0.0.1', () => {
+    const plain = loadSnapshot(write({ 'ip-addr.json': ADDR, 'ip-route.json': ROUTE }));
+    const eth0 = plain.byName('eth0')!.id;
+    expect([plain.joinedGroup(eth0, ip('224.0.0.1')), plain.joinedGroup(eth0, ip('224.0.0.251'))]).toEqual([true, false]);
+    const maddr = [
+      { ifindex: 2, ifname: 'eth0', maddr: [{ link: '01:00:5e:00:00:01' }, { family: 'inet', address: '224.0.0.251' }, { family: 'inet', address: '224.0.0.1' }, { family: 'inet6', address: 'ff02::1' }] },
+    ];
+    const h = loadSnapshot(write({ 'ip-addr.json': ADDR, 'ip-route.json': ROUTE, 'ip-maddr.json': maddr }));
+    expect(h.joinedGroup(eth0, ip('224.0.0.251'))).toBe(true);
+    expect(h.joinedGroup(h.byName('docker0')!.id, ip('224.0.0.1'))).toBe(false); // listed nowhere: none joined
+    expect(() => loadSnapshot(write({ 'ip-addr.json': ADDR, 'ip-route.json': ROUTE, 'ip-maddr.json': [{ ifname: 'wlan9', maddr: [] }] }))).toThrow(/wlan9/);
+  });
+
   it('does longest-prefix match with local routes first', () => {
     const h = loadSnapshot(write({ 'ip-addr.json': ADDR, 'ip-route.json': ROUTE }));
     const eth0 = h.byName('eth0')!.id;

@@ -164,13 +164,17 @@ export function badChecksums(ip: Uint8Array): string[] {
 }
 
 /**
- * True for an ICMP message the host's own ICMP stack generated (errors, echo/timestamp replies): source is
- * one of the host's addresses and DF is clear. Its IP ID comes from the kernel's ident generator
- * (`ip_select_ident`, keyed by a boot-time secret), which no replay can reproduce.
+ * True for an ICMP message the host's own ICMP stack generated (errors, echo/timestamp replies): DF is clear
+ * and the source is one of the host's addresses — or, for an error, its IP ID is none the host received (it
+ * was made for a packet the host had NATed and left un-NATed). Its IP ID comes from the kernel's ident
+ * generator (`ip_select_ident`, keyed by a boot-time secret), which no replay can reproduce.
  */
-export function isHostIcmp(ip: Uint8Array, localAddrs: ReadonlySet<number>): boolean {
+export function isHostIcmp(ip: Uint8Array, localAddrs: ReadonlySet<number>, receivedIcmp: ReadonlySet<number> | null = null): boolean {
   if (ip.length < 21 || ip[9] !== 1 || be16(ip, 6) & 0x4000) return false;
-  if (!localAddrs.has(be32(ip, 12))) return false;
   const t = ip[(ip[0]! & 15) * 4];
+  if (!localAddrs.has(be32(ip, 12))) {
+    // an error the host made for a packet it had NATed leaves un-NATed, from the packet's original destination
+    return receivedIcmp !== null && t !== undefined && ICMP_ERROR_TYPES.has(t) && !receivedIcmp.has(be16(ip, 4));
+  }
   return t === 0 || t === 14 || t === 16 || t === 18 || (t !== undefined && ICMP_ERROR_TYPES.has(t));
 }

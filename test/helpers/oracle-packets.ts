@@ -48,6 +48,20 @@ export function kernelTxFromAny(file: string, ifNames: ReadonlyMap<number, strin
 }
 
 /**
+ * The IP IDs of the ICMP messages the host received (an `any` capture: every frame not sent by the host):
+ * an ICMP error leaving with one of these was forwarded, any other the host made itself.
+ */
+export function receivedIcmpIds(file: string): Set<number> {
+  const ids = new Set<number>();
+  for (const f of readCapture(file)) {
+    if (f.pktType === 4) continue;
+    const ip = ipOf(f);
+    if (ip && ip.length >= 20 && ip[9] === 1) ids.add((ip[4]! << 8) | ip[5]!);
+  }
+  return ids;
+}
+
+/**
  * Kernel TX from one Ethernet capture of one interface without direction flags. `peerMac`: the MAC of the
  * other end of a veth (a frame from it, not addressed to it, is RX); else `ownMac` (a bridge device: a frame
  * from its own MAC is TX).
@@ -87,6 +101,11 @@ export function oursTx(outDir: string): Map<string, TxPacket[]> {
 export interface PacketContext {
   /** The host's IPv4 addresses (host-snapshot/ip-addr.json): kernel-generated ICMP comes from these. */
   localAddrs: ReadonlySet<number>;
+  /**
+   * IP IDs of the ICMP the host received (receivedIcmpIds), or null when the capture does not say: an ICMP
+   * error from a foreign address whose ID is not among them was made by the host and then un-NATed.
+   */
+  receivedIcmp: ReadonlySet<number> | null;
   portMap: readonly NatPortMapping[];
   /** Time origin for messages (first frame of the input capture). */
   baseNs: bigint;
@@ -160,7 +179,7 @@ function normalize(kernel: Uint8Array, ours: Uint8Array, ctx: PacketContext): No
   const masked: Field[] = [];
   const conflict = portConflict(ours, ctx.portMap);
   if (mapPorts(bytes, 0, ctx.portMap)) masked.push(...l4Fields(fields, ''), ...l4Fields(fields, 'icmp.inner.'));
-  if (isHostIcmp(kernel, ctx.localAddrs)) masked.push(...fields.filter((f) => f.name === 'ip.id' || f.name === 'ip.checksum'));
+  if (isHostIcmp(kernel, ctx.localAddrs, ctx.receivedIcmp)) masked.push(...fields.filter((f) => f.name === 'ip.id' || f.name === 'ip.checksum'));
   return { bytes, masked, verify: masked.length > 0, conflict };
 }
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseIpv4 } from '../../src/util/ipv4.js';
 import { readCapture } from './oracle-pcap.js';
-import { kernelTxFromAny, kernelTxFromInterface, oursTx, compareInterface, type TxPacket } from './oracle-packets.js';
+import { kernelTxFromAny, kernelTxFromInterface, oursTx, compareInterface, receivedIcmpIds, type TxPacket } from './oracle-packets.js';
 import { parseIptablesSave, compareCounters, parseConntrackStats, compareConntrackStats, CT_STAT_KEYS } from './oracle-counters.js';
 import { parseConntrackList, compareConntrack, entryName, type CtEntry, type NatPortMapping } from './oracle-conntrack.js';
 import { be16, be32 } from '../../src/util/bytes.js';
@@ -213,7 +213,7 @@ function compareAllTx(info: ScenarioInfo, outDir: string, opt: AgreementOptions,
     kernel = drop(kernel, 'kernel');
     ours = drop(ours, 'ours');
   }
-  const ctx = { localAddrs: info.localAddrs, portMap, baseNs };
+  const ctx = { localAddrs: info.localAddrs, receivedIcmp: info.kernelTx === 'any' ? receivedIcmpIds(info.input[0]!) : null, portMap, baseNs };
   const ifaces = new Set([...kernel.keys(), ...ours.keys()]);
   for (const iface of [...ifaces].sort()) {
     const k = kernel.get(iface) ?? [];

@@ -27,6 +27,14 @@ function editTx(out: string, iface: string, fn: (frames: WriteFrame[]) => WriteF
   writeCapture(p, LINK_ETHERNET, fn(frames));
 }
 
+/** Give the IPv4 packet at byte 14 of an Ethernet frame another IP ID, with its header checksum recomputed. */
+function setIpId(frame: Uint8Array, id: number): void {
+  const ip = frame.subarray(14);
+  putBe16(ip, 4, id);
+  putBe16(ip, 10, 0);
+  putBe16(ip, 10, ipv4HeaderChecksum(ip, 0, 20));
+}
+
 /** Recompute the IP header and TCP checksums of the IPv4/TCP packet at byte 14 of an Ethernet frame. */
 function fixTcpChecksums(frame: Uint8Array): void {
   const ip = frame.subarray(14);
@@ -124,13 +132,7 @@ describe('oracle harness: masks only what is unpredictable (13-local-answers-ttl
 
   it("the IP ID of the host's own ICMP is masked, and its checksum then verified on its own", () => {
     const { dir, out } = mirrored(SC);
-    editTx(out, 'eth0', (f) => {
-      const ip = f[0]!.data.subarray(14);
-      putBe16(ip, 4, 0x1234);
-      putBe16(ip, 10, 0);
-      putBe16(ip, 10, ipv4HeaderChecksum(ip, 0, 20));
-      return f;
-    });
+    editTx(out, 'eth0', (f) => (setIpId(f[0]!.data, 0x1234), f));
     expect(lines(out, dir)).toEqual([]);
     editTx(out, 'eth0', (f) => (putBe16(f[0]!.data, 14 + 4, 0x1235), f));
     expect(lines(out, dir)).toEqual(['[tx] eth0 TX packet #0: ip.checksum of ours does not verify (the field is masked in the comparison, so it must be right on its own): icmp 198.51.100.1 > 198.51.100.10 type 0 code 0 id 4700 seq 1 ip.len 84 ours t=+0.000220s (tx/eth0.pcap#1)']);
@@ -146,25 +148,13 @@ describe('oracle harness: masks only what is unpredictable (13-local-answers-ttl
 describe('oracle harness: ICMP errors the host made for NATed packets, and forwarded ones', () => {
   it('an error the host made and un-NATed (29: docker0 TX #1, from 198.51.100.10) has its IP ID masked', () => {
     const { dir, out } = mirrored('29-redirect-no-listener');
-    editTx(out, 'docker0', (f) => {
-      const ip = f[1]!.data.subarray(14);
-      putBe16(ip, 4, 0x1234);
-      putBe16(ip, 10, 0);
-      putBe16(ip, 10, ipv4HeaderChecksum(ip, 0, 20));
-      return f;
-    });
+    editTx(out, 'docker0', (f) => (setIpId(f[1]!.data, 0x1234), f));
     expect(lines(out, dir)).toEqual([]);
   });
 
   it("a forwarded error (17: ext's port-unreachable, vethc1 TX #0, an IP ID the host received) is compared", () => {
     const { dir, out } = mirrored('17-icmp-related-nat');
-    editTx(out, 'vethc1', (f) => {
-      const ip = f[0]!.data.subarray(14);
-      putBe16(ip, 4, 0x1234);
-      putBe16(ip, 10, 0);
-      putBe16(ip, 10, ipv4HeaderChecksum(ip, 0, 20));
-      return f;
-    });
+    editTx(out, 'vethc1', (f) => (setIpId(f[0]!.data, 0x1234), f));
     expect(lines(out, dir)[0]).toMatch(/^\[tx\] vethc1 TX packet #0: byte 4 ip\.id: kernel 63882 \(0xf98a\), ours 4660 \(0x1234\)/);
   });
 });

@@ -19,7 +19,7 @@ import { IngressMap } from './ingress.js';
 import type { Tuple } from '../netfilter/conntrack/tuple.js';
 import type { IngressBindings } from './ingress.js';
 
-/** Cap on remembered outbound packets (bounded memory on huge captures). */
+/** Cap on remembered connection-opening packets and pairings (bounded memory on huge captures). */
 const MAX_HINTS = 2_000_000;
 
 /** An outbound packet as the kernel sent it: the parts NAT keeps (proto, IP ID, extra) and its tuple. */
@@ -169,6 +169,33 @@ function extraOf(m: PacketMeta): number {
   return -1;
 }
 
+/**
+ * Which outbound packets can carry a NAT choice: those that open a connection — a TCP SYN, the first UDP
+ * datagram or ICMP echo of a flow (again after IDLE_SEC of silence: its entry may have expired meanwhile). Flows
+ * are remembered direct-mapped by tuple hash (a collision only keeps one hint too many). ICMP errors and
+ * the rest belong to existing connections.
+ */
+/** Seconds of silence after which a UDP or ICMP flow may have lost its entry (below every default timeout). */
+const IDLE_SEC = 10;
+
+class OpeningPackets {
+  private static readonly SLOTS = 1 << 16;
+  private readonly key = new Int32Array(OpeningPackets.SLOTS);
+  private readonly lastSec = new Float64Array(OpeningPackets.SLOTS);
+
+  opens(m: PacketMeta, sec: number): boolean {
+    if (m.ipProto === IpProto.TCP) return (m.tcpFlags & 0x12) === 0x02;
+    if (m.ipProto === IpProto.ICMP && m.icmpType !== 8) return false;
+    if (m.ipProto !== IpProto.UDP && m.ipProto !== IpProto.ICMP) return false;
+    const k = hash4(m.ipProto, m.saddr, m.daddr, (portOfSrc(m) << 16) | (portOfDst(m) & 0xffff), 0x6f70) | 1;
+    const i = k & (OpeningPackets.SLOTS - 1);
+    const fresh = this.key[i] !== k || sec - this.lastSec[i]! > IDLE_SEC;
+    this.key[i] = k;
+    this.lastSec[i] = sec;
+    return fresh;
+  }
+}
+
 /** The part of a packet NAT keeps (protocol, IP ID, extraOf()) as one key; null when not usable. */
 function invariantKey(m: PacketMeta): number | null {
   const extra = extraOf(m);
@@ -248,6 +275,7 @@ function prescanPass(host: Host, files: string[], bindings: IngressBindings, str
   const out: PrescanResult = { arpResolved: new Set(), hints: new NatHints(), localSockets: [], records: 0, split: [] };
   const socketKeys = new Set<number>();
   const received = new RecentlyReceived();
+  const opening = new OpeningPackets();
   const described = new Set<number>();
   try {
     let rec;
@@ -278,9 +306,12 @@ function prescanPass(host: Host, files: string[], bindings: IngressBindings, str
       if (meta.l3 !== L3.IPV4) continue;
       if (dev >= 0) received.note(meta);
       if (!outbound) continue;
-      out.hints.add(meta);
       const original = received.copyOf(meta);
-      if (original !== null) out.hints.pair(original, meta);
+      // only a connection's first packet meets a NAT choice: keep hints for those (memory grows with flows)
+      if (opening.opens(meta, rec.tsSec)) {
+        out.hints.add(meta);
+        if (original !== null) out.hints.pair(original, meta);
+      }
       // a reset or an ICMP answer proves no socket; a segment or datagram sent from a port does, unless it
       // is a received packet the host forwarded (and source-NATed to its own address)
       const tcpSocket = meta.ipProto === IpProto.TCP && (meta.tcpFlags & 0x04) === 0;

@@ -9,7 +9,7 @@ import { decodeFrame, Verify } from '../decode/decode.js';
 import { DecodeCounters } from '../decode/counters.js';
 import { L3 } from '../decode/meta.js';
 import { flowHash } from '../flow/hash.js';
-import { loadSnapshot } from '../host/snapshot.js';
+import { loadSnapshot, SNAPSHOT_FILES } from '../host/snapshot.js';
 import { applySysctls, isModelledSysctl } from '../host/sysctl.js';
 import type { Host } from '../host/host.js';
 import { Prng } from '../util/prng.js';
@@ -138,7 +138,10 @@ export function runReplay(o: ReplayOptions): ReplayResult {
     if (!isModelledSysctl(name)) throw new UsageError(`--sysctl ${kv}: not a sysctl nfreplay models (see README, "Host snapshot")`);
     applySysctls(host.sysctls, `${name} = ${kv.slice(eq + 1).trim()}`, '--sysctl');
   }
-  const { rules, text } = readRules(o.rulesPath, host, o.engine, o.ipsetsPath);
+  // --ipsets, else the snapshot's own `ipset save` output when it has one
+  const snapshotSets = path.join(o.snapshotDir, SNAPSHOT_FILES.ipsets);
+  const ipsetsPath = o.ipsetsPath ?? (fs.existsSync(snapshotSets) ? snapshotSets : null);
+  const { rules, text } = readRules(o.rulesPath, host, o.engine, ipsetsPath);
   const pre = o.prescan ? prescan(host, o.captures, o.ingress, o.strict) : null;
   const { cursor, origin } = openTimeOrdered(o.captures, pre?.split ?? null, o.strict);
   try {

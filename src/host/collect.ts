@@ -73,6 +73,16 @@ function run(cmd: string, args: string[], netns: string | null): string {
   }
 }
 
+/** run(), or null when the tool is not installed. */
+function runOptional(cmd: string, args: string[], netns: string | null): string | null {
+  try {
+    return run(cmd, args, netns);
+  } catch (e) {
+    if (e instanceof NfError && e.code === 'ERR_SNAPSHOT_TOOL_MISSING') return null;
+    throw e;
+  }
+}
+
 function readSysctl(name: string, netns: string | null): string | null {
   if (netns === null) {
     const p = path.join('/proc/sys', ...name.split('.'));
@@ -114,6 +124,9 @@ export function collectSnapshot(dir: string, opts: CollectOptions): CollectResul
     }
   }
   outputs.push([SNAPSHOT_FILES.sysctl, sysctl]);
+  // ipset is optional on a host: its absence only means no sets to record
+  const sets = runOptional('ipset', ['save'], opts.netns);
+  if (sets !== null) outputs.push([SNAPSHOT_FILES.ipsets, sets]);
   const files: string[] = [];
   for (const [name, content] of outputs) {
     const target = path.join(dir, name);

@@ -22,6 +22,8 @@ export const SNAPSHOT_FILES = {
   sysctl: 'sysctl.txt',
   /** Optional: `ip -j maddr show` (multicast groups joined per interface). */
   maddr: 'ip-maddr.json',
+  /** Optional: `ipset save` (the contents of the sets `-m set` rules name; --ipsets overrides it). */
+  ipsets: 'ipset-save.txt',
 } as const;
 
 /** Read and validate a snapshot directory. */

@@ -73,14 +73,17 @@ function run(cmd: string, args: string[], netns: string | null): string {
   }
 }
 
-/** run(), or null when the tool is not installed. */
+/** run(), or null when the tool is not installed (looked up on PATH first: `ip netns exec` hides ENOENT). */
 function runOptional(cmd: string, args: string[], netns: string | null): string | null {
-  try {
-    return run(cmd, args, netns);
-  } catch (e) {
-    if (e instanceof NfError && e.code === 'ERR_SNAPSHOT_TOOL_MISSING') return null;
-    throw e;
-  }
+  const found = (process.env['PATH'] ?? '').split(path.delimiter).some((d) => {
+    try {
+      fs.accessSync(path.join(d, cmd), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return found ? run(cmd, args, netns) : null;
 }
 
 function readSysctl(name: string, netns: string | null): string | null {

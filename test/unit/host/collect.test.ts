@@ -25,7 +25,9 @@ function sh(args: string[]): void {
 
 if (!canRun) process.stderr.write(`\n*** snapshot collection test needs root and iproute2 (network namespaces); NOT run here ***\n`);
 
-(canRun ? describe : describe.skip)('nfreplay snapshot on a live namespace', () => {
+const TITLE = 'nfreplay snapshot on a live namespace';
+// without root and iproute2 the suite is skipped under a title that says why (and the line above says it loudly)
+(canRun ? describe : describe.skip)(canRun ? TITLE : `${TITLE} [SKIPPED: needs root and iproute2]`, () => {
   beforeAll(() => {
     execFileSync('ip', ['netns', 'add', NS]);
     sh(['ip', 'link', 'set', 'lo', 'up']);

@@ -46,10 +46,13 @@ export const COLLECTED_SYSCTLS = [
   'net.ipv4.ip_local_port_range',
   'net.ipv4.conf.all.send_redirects',
   'net.ipv4.conf.all.shared_media',
+  'net.ipv4.conf.all.rp_filter',
+  'net.ipv4.conf.all.accept_local',
+  'net.ipv4.conf.all.route_localnet',
 ] as const;
 
 /** Per-device sysctls also collected, for every interface of ip-addr.json. */
-export const COLLECTED_DEVICE_SYSCTLS = ['send_redirects', 'shared_media'] as const;
+export const COLLECTED_DEVICE_SYSCTLS = ['send_redirects', 'shared_media', 'rp_filter', 'accept_local', 'route_localnet'] as const;
 
 export interface CollectOptions {
   /** Network namespace to collect from (`ip netns exec NAME`), or null for the current one. */

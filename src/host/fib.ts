@@ -13,9 +13,15 @@ export class Fib {
   /** Per prefix length: masked destination → best route. */
   private readonly byLen: Map<number, HostRoute>[];
   readonly routes: readonly HostRoute[];
+  /**
+   * net->ipv4.fib_has_custom_local_routes: a local route someone added (inet_rtm_newroute), not one the
+   * kernel made for an address. fib_validate_source then checks sources against the FIB, not the addresses.
+   */
+  readonly customLocalRoutes: boolean;
 
   constructor(routes: readonly HostRoute[]) {
     this.routes = routes;
+    this.customLocalRoutes = routes.some((r) => r.type === RouteType.LOCAL && r.protocol !== 'kernel');
     this.byLen = [];
     for (let i = 0; i <= 32; i++) this.byLen.push(new Map());
     for (const r of routes) {
@@ -50,6 +56,19 @@ export class Fib {
       if (r !== undefined) return r;
     }
     return null;
+  }
+
+  /**
+   * Longest-prefix match among the routes whose device is `dev` (fib_lookup with flowi4_oif set: other
+   * nexthops are skipped), or null. Not cached: only fib_validate_source's second lookup uses it.
+   */
+  lookupVia(daddr: number, dev: number): HostRoute | null {
+    let best: HostRoute | null = null;
+    for (const r of this.routes) {
+      if (r.dev !== dev || ((daddr ^ r.dst) & prefixMask(r.prefixLen)) !== 0) continue;
+      if (best === null || r.prefixLen > best.prefixLen || (r.prefixLen === best.prefixLen && better(r, best))) best = r;
+    }
+    return best;
   }
 
   /**

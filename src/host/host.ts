@@ -4,7 +4,7 @@
 import { Interner } from '../util/intern.js';
 import { Fib } from './fib.js';
 import type { HostIface, HostNeighbour, HostRoute, ListeningSocket } from './types.js';
-import { Scope } from './types.js';
+import { RouteType, Scope } from './types.js';
 import type { HostSysctls } from './sysctl.js';
 import type { RuleHost } from '../netfilter/skb.js';
 
@@ -30,6 +30,7 @@ export class Host implements RuleHost {
   readonly source: string;
   private readonly byIfindex = new Map<number, HostIface>();
   private readonly listenKeys = new Set<number>();
+  private readonly ifAddrs = new Set<number>();
 
   constructor(init: HostInit) {
     this.ifaces = init.ifaces;
@@ -45,6 +46,12 @@ export class Host implements RuleHost {
     this.warnings = init.warnings;
     this.source = init.source;
     for (const s of init.listening) this.listenKeys.add(listenKey(s.proto === 'tcp' ? 6 : 17, s.port));
+    for (const i of init.ifaces) for (const a of i.addrs) this.ifAddrs.add(a.local);
+  }
+
+  /** inet_lookup_ifaddr_rcu: is `addr` an address configured on one of the interfaces? HOT. */
+  isIfAddr(addr: number): boolean {
+    return this.ifAddrs.has(addr);
   }
 
   iface(id: number): HostIface {
@@ -65,6 +72,19 @@ export class Host implements RuleHost {
   /** RuleHost: xt_addrtype semantics (see Fib.addrType). HOT. */
   addrType(addr: number, limitIf: number): number {
     return this.fib.addrType(addr, limitIf);
+  }
+
+  /** RuleHost: the loopback device. */
+  isLoopbackDevice(id: number): boolean {
+    return this.ifaces[id]?.kind === 'loopback';
+  }
+
+  /** RuleHost: `-m rpfilter`'s reverse lookup (see RuleHost.routeBackVia). HOT. */
+  routeBackVia(addr: number, dev: number, loose: boolean, acceptLocal: boolean): boolean {
+    const r = this.fib.lookup(addr);
+    if (r === null) return false;
+    if (r.type !== RouteType.UNICAST && (r.type !== RouteType.LOCAL || !acceptLocal)) return false;
+    return loose || r.dev === dev;
   }
 
   /** MTU of a route: its mtu metric, else its device's MTU. */

@@ -243,7 +243,8 @@ function readRoutes(file: string, entries: readonly Record<string, unknown>[], b
     const scope = scopeName === null ? (type === RouteType.LOCAL ? Scope.HOST : Scope.UNIVERSE) : (SCOPE_BY_NAME[scopeName] ?? r.fail('scope', `unknown scope "${scopeName}"`));
     let mtu = 0;
     for (const m of r.objList('metrics')) if (typeof m['mtu'] === 'number') mtu = m['mtu'];
-    out.push({ table, type, dst, prefixLen, gateway, dev, prefsrc, scope, mtu, metric: r.optNum('metric', 0), origin: `${file} entry ${i}` });
+    const protocol = r.optStr('protocol') ?? 'boot';
+    out.push({ table, type, dst, prefixLen, gateway, dev, prefsrc, scope, mtu, metric: r.optNum('metric', 0), protocol, origin: `${file} entry ${i}` });
   });
   return out;
 }

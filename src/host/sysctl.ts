@@ -37,10 +37,13 @@ export interface HostSysctls {
   icmpErrorsUseInboundIfaddr: number;
   ipLocalPortMin: number;
   ipLocalPortMax: number;
-  /** net.ipv4.conf.all.send_redirects / shared_media (IN_DEV_ORCONF: all OR the device's own). */
+  /** net.ipv4.conf.all.<key> for the per-device keys of DEVICE_KEYS. */
   sendRedirectsAll: number;
   sharedMediaAll: number;
-  /** Per-device values of those, by "<dev>.send_redirects" / "<dev>.shared_media" (1 when not listed). */
+  rpFilterAll: number;
+  acceptLocalAll: number;
+  routeLocalnetAll: number;
+  /** Per-device values of those, by "<dev>.<key>" (the kernel default when not listed). */
   perDevice: Record<string, number>;
 }
 
@@ -81,6 +84,9 @@ export function defaultSysctls(): HostSysctls {
     ipLocalPortMax: 60999,
     sendRedirectsAll: 1,
     sharedMediaAll: 1,
+    rpFilterAll: 0,
+    acceptLocalAll: 0,
+    routeLocalnetAll: 0,
     perDevice: {},
   };
 }
@@ -88,13 +94,37 @@ export function defaultSysctls(): HostSysctls {
 /** The single-number sysctls. */
 type NumericSysctl = Exclude<keyof HostSysctls, 'perDevice'>;
 
-/** net.ipv4.conf.<dev>.<key> for the per-device keys the model reads. */
-const DEVICE_CONF = /^net\.ipv4\.conf\.([^.]+)\.(send_redirects|shared_media)$/;
+/** The per-device keys the model reads (net.ipv4.conf.<dev>.<key>). */
+export type DeviceKey = 'send_redirects' | 'shared_media' | 'rp_filter' | 'accept_local' | 'route_localnet';
 
-/** Is device setting `key` on for `dev` (IN_DEV_ORCONF: conf.all OR conf.<dev>, the latter 1 unless listed)? */
-export function devConfOn(s: HostSysctls, dev: string, key: 'send_redirects' | 'shared_media'): boolean {
-  const all = key === 'send_redirects' ? s.sendRedirectsAll : s.sharedMediaAll;
-  return all !== 0 || (s.perDevice[`${dev}.${key}`] ?? 1) !== 0;
+/**
+ * Per device key: the field holding conf.all, a device's value when the snapshot does not list it (the
+ * kernel's default), and how the kernel combines all and the device: IN_DEV_ORCONF (either one non-zero)
+ * or IN_DEV_MAXCONF (the larger value: conf.all.rp_filter = 1 with a device at 2 is loose mode there).
+ */
+const DEVICE_KEYS: Readonly<Record<DeviceKey, { all: NumericSysctl; dflt: number; max: boolean }>> = {
+  send_redirects: { all: 'sendRedirectsAll', dflt: 1, max: false },
+  shared_media: { all: 'sharedMediaAll', dflt: 1, max: false },
+  rp_filter: { all: 'rpFilterAll', dflt: 0, max: true },
+  accept_local: { all: 'acceptLocalAll', dflt: 0, max: false },
+  route_localnet: { all: 'routeLocalnetAll', dflt: 0, max: false },
+};
+
+/** net.ipv4.conf.<dev>.<key> for the per-device keys the model reads. */
+const DEVICE_CONF = /^net\.ipv4\.conf\.([^.]+)\.(send_redirects|shared_media|rp_filter|accept_local|route_localnet)$/;
+
+/** The effective value of device setting `key` on `dev`: IN_DEV_MAXCONF for rp_filter, IN_DEV_ORCONF else (0 or 1). */
+export function devConf(s: HostSysctls, dev: string, key: DeviceKey): number {
+  const k = DEVICE_KEYS[key];
+  const all = s[k.all];
+  const own = s.perDevice[`${dev}.${key}`] ?? k.dflt;
+  if (k.max) return all > own ? all : own;
+  return all !== 0 || own !== 0 ? 1 : 0;
+}
+
+/** Is device setting `key` on for `dev`? */
+export function devConfOn(s: HostSysctls, dev: string, key: DeviceKey): boolean {
+  return devConf(s, dev, key) !== 0;
 }
 
 /** sysctl name → field; names not listed here are accepted and ignored (they do not affect the model). */
@@ -167,7 +197,7 @@ export function applySysctls(out: HostSysctls, text: string, path: string): void
     if (!/^-?\d+$/.test(value)) throw new SnapshotError('ERR_SNAPSHOT_SYSCTL_VALUE', `${name} must be an integer, got "${value}"`, { path, line: i + 1, column: eq + 2 });
     if (dc !== null) {
       // conf.default only seeds devices created later: the snapshot's devices have their own values
-      if (dc[1] === 'all') out[dc[2] === 'send_redirects' ? 'sendRedirectsAll' : 'sharedMediaAll'] = Number(value);
+      if (dc[1] === 'all') out[DEVICE_KEYS[dc[2] as DeviceKey].all] = Number(value);
       else if (dc[1] !== 'default') out.perDevice[`${dc[1]}.${dc[2]}`] = Number(value);
       continue;
     }

@@ -86,6 +86,8 @@ export interface HostRoute {
   /** Route MTU metric (0 = use the device MTU). */
   mtu: number;
   metric: number;
+  /** Who installed it (`ip route`'s "protocol": kernel for the routes of addresses, boot by default). */
+  protocol: string;
   /** Where the entry came from, for error messages: file and index. */
   origin: string;
 }

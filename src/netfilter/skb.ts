@@ -142,4 +142,11 @@ export class Skb {
 export interface RuleHost {
   /** AddrType bits of `addr` per the FIB; with limitIf != NONE only addresses of that device count as LOCAL. */
   addrType(addr: number, limitIf: number): number;
+  /** Is interned interface `id` a loopback device (`-m rpfilter` lets its packets pass)? */
+  isLoopbackDevice(id: number): boolean;
+  /**
+   * rpfilter_lookup_reverse: is the route to `addr` unicast (or local, with `acceptLocal`), leaving by `dev`
+   * (by any device when `loose`)?
+   */
+  routeBackVia(addr: number, dev: number, loose: boolean, acceptLocal: boolean): boolean;
 }

@@ -3,7 +3,7 @@
 // source address the kernel picks). The result is stored on the Pkt (skb_dst).
 
 import { RouteType } from '../../host/types.js';
-import { devConfOn } from '../../host/sysctl.js';
+import { devConf, devConfOn } from '../../host/sysctl.js';
 import type { Datapath } from './datapath.js';
 import type { Pkt } from './pkt.js';
 import { RtKind } from './pkt.js';
@@ -31,39 +31,55 @@ function isLoopback(a: number): boolean {
   return (a & 0xff000000) >>> 0 === 0x7f000000;
 }
 
-/** ip_route_input for `p` arriving on `dev`: fills p.rt* and returns a RouteError. HOT. */
+/** fib_validate_source's answers below zero: -EINVAL (a martian source) and -EXDEV (reverse path filter). */
+const SRC_MARTIAN = -1;
+const SRC_RPF = -2;
+
+/**
+ * ip_route_input for `p` arriving on `dev`, in ip_route_input_rcu / ip_route_input_slow's order: multicast
+ * destinations first, then martian sources and destinations, the FIB lookup, and fib_validate_source for
+ * what is delivered locally, broadcast or forwarded. Fills p.rt* and returns a RouteError. HOT.
+ */
 export function routeInput(dp: Datapath, p: Pkt, dev: number): number {
   const m = p.meta;
   const daddr = m.daddr;
   const saddr = m.saddr;
   p.rtInput = 1;
   p.rtRedirect = 0;
-  if (isMulticast(saddr) || saddr === 0xffffffff) return silent(dp, 'martian source');
-  if (daddr === 0xffffffff || (saddr === 0 && daddr === 0)) return broadcast(p, dev);
-  if (isZeronet(saddr)) return silent(dp, 'martian source');
-  if (isZeronet(daddr)) return silent(dp, 'martian destination');
   const onLo = dev === dp.lo;
-  if (!onLo && (isLoopback(daddr) || isLoopback(saddr))) return silent(dp, 'martian (loopback address on a non-loopback device)');
   if (isMulticast(daddr)) {
     // ip_check_mc_rcu: only groups the device has joined are ours (no multicast routing is modelled)
     if (!dp.host.joinedGroup(dev, daddr)) return silent(dp, 'multicast group the host has not joined');
+    const err = mcValidateSource(dp, p, dev, onLo);
+    if (err !== RouteError.OK) return err;
     p.rtKind = RtKind.MULTICAST;
     p.rtDev = dev;
     return RouteError.OK;
+  }
+  if (isMulticast(saddr) || saddr === 0xffffffff) return silent(dp, 'martian source');
+  if (daddr === 0xffffffff || (saddr === 0 && daddr === 0)) return broadcastInput(dp, p, dev);
+  if (isZeronet(saddr)) return silent(dp, 'martian source');
+  if (isZeronet(daddr)) return silent(dp, 'martian destination');
+  if (!onLo && !localnetOk(dp, dev)) {
+    if (isLoopback(daddr)) return silent(dp, 'martian destination (loopback address, route_localnet off)');
+    if (isLoopback(saddr)) return silent(dp, 'martian source (loopback address, route_localnet off)');
   }
   const r = dp.host.fib.lookup(daddr);
   const forwarding = dp.host.sysctls.ipForward === 1;
   if (r === null) return forwarding ? RouteError.NET_UNREACH : silent(dp, 'no route and forwarding disabled');
   switch (r.type) {
     case RouteType.BROADCAST:
-      return broadcast(p, dev);
-    case RouteType.LOCAL:
+      return broadcastInput(dp, p, dev);
+    case RouteType.LOCAL: {
+      const v = validateSource(dp, saddr, dev, 0);
+      if (v < 0) return sourceRefused(dp, v);
       p.rtKind = RtKind.LOCAL;
       p.rtDev = dp.lo >= 0 ? dp.lo : dev;
       p.rtNexthop = daddr;
       p.rtMtu = 65535;
       p.rtPrefsrc = r.prefsrc;
       return RouteError.OK;
+    }
     case RouteType.UNICAST:
       break;
     case RouteType.UNREACHABLE:
@@ -74,34 +90,94 @@ export function routeInput(dp: Datapath, p: Pkt, dev: number): number {
       return silent(dp, 'blackhole route');
   }
   if (!forwarding) return silent(dp, 'forwarding disabled (net.ipv4.ip_forward = 0)');
+  // __mkroute_input: the source is validated against the output device (redirect candidates get the full check)
+  const v = validateSource(dp, saddr, dev, r.dev);
+  if (v < 0) return sourceRefused(dp, v);
   p.rtKind = RtKind.FORWARD;
   p.rtDev = r.dev;
   p.rtNexthop = r.gateway !== 0 ? r.gateway : daddr;
   p.rtMtu = dp.host.routeMtu(r);
   p.rtPrefsrc = r.prefsrc;
-  p.rtRedirect = doRedirect(dp, dev, r.dev, r.gateway, saddr) ? 1 : 0;
+  p.rtRedirect = v > 0 && doRedirect(dp, dev, r.dev, r.gateway, saddr) ? 1 : 0;
   return RouteError.OK;
 }
 
+/** IN_DEV_NET_ROUTE_LOCALNET: may 127/8 addresses be routed on `dev`? */
+function localnetOk(dp: Datapath, dev: number): boolean {
+  return devConfOn(dp.host.sysctls, dp.host.iface(dev).name, 'route_localnet');
+}
+
+/** brd_input: a broadcast is validated unless its source is 0.0.0.0. */
+function broadcastInput(dp: Datapath, p: Pkt, dev: number): number {
+  const saddr = p.meta.saddr;
+  if (!isZeronet(saddr)) {
+    const v = validateSource(dp, saddr, dev, 0);
+    if (v < 0) return sourceRefused(dp, v);
+  }
+  p.rtKind = RtKind.BROADCAST;
+  p.rtDev = dev;
+  return RouteError.OK;
+}
+
+/** ip_mc_validate_source. */
+function mcValidateSource(dp: Datapath, p: Pkt, dev: number, onLo: boolean): number {
+  const saddr = p.meta.saddr;
+  if (isMulticast(saddr) || saddr === 0xffffffff) return silent(dp, 'martian source');
+  if (!onLo && isLoopback(saddr) && !localnetOk(dp, dev)) return silent(dp, 'martian source (loopback address, route_localnet off)');
+  if (isZeronet(saddr)) {
+    // 0.0.0.0 may only speak to 224.0.0.0/24 or send IGMP
+    if ((p.meta.daddr & 0xffffff00) >>> 0 !== 0xe0000000 && p.meta.ipProto !== 2) return silent(dp, 'martian source');
+    return RouteError.OK;
+  }
+  const v = validateSource(dp, saddr, dev, 0);
+  return v < 0 ? sourceRefused(dp, v) : RouteError.OK;
+}
+
+function sourceRefused(dp: Datapath, v: number): number {
+  return silent(dp, v === SRC_RPF ? 'reverse path filter (rp_filter): the route back to the source leaves by another device' : 'martian source (a local address, or no unicast route back)');
+}
+
 /**
- * __mkroute_input's IPSKB_DOREDIRECT: the packet leaves by the device it came in on, that device may send
- * redirects, fib_validate_source found the sender directly connected through it (a route without gateway,
- * nexthop scope host), and the medium is shared (the default) or sender and gateway are on one of its subnets.
+ * fib_validate_source for a packet from `saddr` arriving on `dev` and leaving by `oif` (0 when delivered
+ * locally): SRC_MARTIAN or SRC_RPF when refused, else 1 when the source is directly connected through `dev`
+ * (which lets a redirect be sent) and 0 otherwise. Without rp_filter, and unless the packet may earn a
+ * redirect, the kernel only refuses sources that are addresses of the host (accept_local off, no custom
+ * local routes); otherwise it looks the source up as __fib_validate_source does: loose mode (2) needs any
+ * unicast route back, strict mode (1) one through `dev`.
+ */
+export function validateSource(dp: Datapath, saddr: number, dev: number, oif: number): number {
+  const host = dp.host;
+  const sys = host.sysctls;
+  const name = host.iface(dev).name;
+  const rpf = devConf(sys, name, 'rp_filter');
+  if (rpf === 0 && (dev !== oif || !devConfOn(sys, name, 'send_redirects'))) {
+    if (devConfOn(sys, name, 'accept_local')) return 0;
+    if (!host.fib.customLocalRoutes) return host.isIfAddr(saddr) ? SRC_MARTIAN : 0;
+  }
+  const r = host.fib.lookup(saddr);
+  // last_resort: no route back at all
+  if (r === null) return rpf !== 0 ? SRC_RPF : 0;
+  if (r.type !== RouteType.UNICAST && (r.type !== RouteType.LOCAL || !devConfOn(sys, name, 'accept_local'))) return SRC_MARTIAN;
+  // the nexthop uses dev: scope host (no gateway) means directly connected
+  if (r.dev === dev || (r.type === RouteType.LOCAL && dev === dp.lo)) return r.gateway === 0 ? 1 : 0;
+  if (host.iface(dev).addrs.length === 0) return rpf !== 0 ? SRC_RPF : 0;
+  if (rpf === 1) return SRC_RPF;
+  // loose mode, or a redirect candidate: is the source reachable through dev at all?
+  const via = host.fib.lookupVia(saddr, dev);
+  return via !== null && via.type === RouteType.UNICAST && via.gateway === 0 ? 1 : 0;
+}
+
+/**
+ * __mkroute_input's IPSKB_DOREDIRECT, once fib_validate_source found the sender directly connected through
+ * the input device: the packet leaves by the device it came in on, that device may send redirects, and the
+ * medium is shared (the default) or sender and gateway are on one of its subnets.
  */
 function doRedirect(dp: Datapath, inDev: number, outDev: number, gateway: number, saddr: number): boolean {
   if (outDev !== inDev) return false;
   const name = dp.host.iface(inDev).name;
   const sys = dp.host.sysctls;
   if (!devConfOn(sys, name, 'send_redirects')) return false;
-  const back = dp.host.fib.lookup(saddr);
-  if (back === null || back.type !== RouteType.UNICAST || back.dev !== inDev || back.gateway !== 0) return false;
   return devConfOn(sys, name, 'shared_media') || dp.host.onLink(inDev, saddr, gateway);
-}
-
-function broadcast(p: Pkt, dev: number): number {
-  p.rtKind = RtKind.BROADCAST;
-  p.rtDev = dev;
-  return RouteError.OK;
 }
 
 /** A silent drop inside the route lookup: the reason is kept for the drop annotation. */

@@ -15,6 +15,7 @@ import { lengthMatch } from './match/xt_length.js';
 import { ttlMatch } from './match/ipt_ttl.js';
 import { dscpMatch, tosMatch } from './match/xt_dscp.js';
 import { pkttypeMatch } from './match/xt_pkttype.js';
+import { rpfilterMatch } from './match/xt_rpfilter.js';
 import { macMatch } from './match/xt_mac.js';
 import { tcpmssMatch } from './match/xt_tcpmss.js';
 import { physdevMatchModule } from './match/xt_physdev.js';
@@ -59,6 +60,7 @@ export const BUILTIN_MATCHES: readonly MatchModule[] = [
   dscpMatch,
   tosMatch,
   pkttypeMatch,
+  rpfilterMatch,
   macMatch,
   tcpmssMatch,
   physdevMatchModule,

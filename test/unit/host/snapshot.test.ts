@@ -6,7 +6,9 @@ import { loadSnapshot } from '../../../src/host/snapshot.js';
 import { parseIpv4 as ip } from '../../../src/util/ipv4.js';
 import { AddrType } from '../../../src/netfilter/skb.js';
 import { SnapshotError } from '../../../src/util/errors.js';
-import { devConfOn } from '../../../src/host/sysctl.js';
+import { devConf, devConfOn } from '../../../src/host/sysctl.js';
+import { validateSource } from '../../../src/netfilter/path/route.js';
+import type { Datapath } from '../../../src/netfilter/path/datapath.js';
 
 // A small Docker-like host written the way `ip -j -d addr` / `ip -j route show table all` print it.
 const ADDR = [
@@ -79,6 +81,55 @@ describe('host snapshot', () => {
     expect(devConfOn(h.sysctls, 'docker0', 'send_redirects')).toBe(true); // its own value stays 1
     expect(devConfOn(h.sysctls, 'docker0', 'shared_media')).toBe(true); // conf.all.shared_media is still 1
     expect(() => loadSnapshot(write({ 'ip-addr.json': ADDR, 'ip-route.json': ROUTE, 'sysctl.txt': 'net.ipv4.conf.eth0.send_redirects = yes\n' }))).toThrow(SnapshotError);
+  });
+
+  it('combines rp_filter as the larger of conf.all and the device, accept_local and route_localnet as either', () => {
+    const h = loadSnapshot(write({ 'ip-addr.json': ADDR, 'ip-route.json': ROUTE, 'sysctl.txt':
+      'net.ipv4.conf.all.rp_filter = 1\nnet.ipv4.conf.eth0.rp_filter = 2\nnet.ipv4.conf.docker0.accept_local = 1\nnet.ipv4.conf.all.route_localnet = 1\n' }));
+    expect([devConf(h.sysctls, 'eth0', 'rp_filter'), devConf(h.sysctls, 'docker0', 'rp_filter')]).toEqual([2, 1]);
+    expect([devConfOn(h.sysctls, 'docker0', 'accept_local'), devConfOn(h.sysctls, 'eth0', 'accept_local')]).toEqual([true, false]);
+    expect(devConfOn(h.sysctls, 'eth0', 'route_localnet')).toBe(true);
+    const plain = loadSnapshot(write({ 'ip-addr.json': ADDR, 'ip-route.json': ROUTE, 'sysctl.txt': '' }));
+    expect([devConf(plain.sysctls, 'eth0', 'rp_filter'), devConf(plain.sysctls, 'eth0', 'accept_local')]).toEqual([0, 0]);
+  });
+
+  it('validates sources as fib_validate_source: host addresses always, routes back per rp_filter', () => {
+    // the kernel's own local routes: without rp_filter only the host's addresses are refused, not looked up
+    const kernelLocal = ROUTE.map((r) => (r.type === 'local' ? { ...r, protocol: 'kernel' } : r));
+    const load = (sysctl: string, routes: unknown[] = kernelLocal) => {
+      const host = loadSnapshot(write({ 'ip-addr.json': ADDR, 'ip-route.json': routes, 'sysctl.txt': sysctl }));
+      const dp = { host, lo: host.byName('lo')!.id } as unknown as Datapath;
+      const dev = (n: string): number => host.byName(n)!.id;
+      return (src: string, inDev: string, outDev = ''): number => validateSource(dp, ip(src), dev(inDev), outDev === '' ? 0 : dev(outDev));
+    };
+    const off = load('');
+    expect(off('172.17.0.1', 'eth0')).toBeLessThan(0); // a host address from outside: martian
+    expect(off('198.51.100.7', 'docker0')).toBeLessThan(0); // secondaries too
+    expect(off('172.17.0.9', 'eth0')).toBe(0); // no rp_filter: any other source
+    expect(load('net.ipv4.conf.eth0.accept_local = 1\n')('172.17.0.1', 'eth0')).toBe(0);
+    expect(load('', ROUTE)('172.17.0.1', 'eth0')).toBeLessThan(0); // custom local routes: the FIB says local
+    const strict = load('net.ipv4.conf.eth0.rp_filter = 1\n');
+    expect(strict('172.17.0.9', 'eth0')).toBeLessThan(0); // the route back leaves by docker0
+    expect(strict('8.8.8.8', 'eth0')).toBe(0); // back by the default route via a gateway
+    expect(strict('198.51.100.99', 'eth0')).toBe(1); // directly connected
+    expect(strict('10.66.0.1', 'eth0')).toBeLessThan(0); // a blackhole route back is no route
+    const loose = load('net.ipv4.conf.eth0.rp_filter = 2\n');
+    expect(loose('172.17.0.9', 'eth0')).toBe(0);
+    expect(loose('10.66.0.1', 'eth0')).toBeLessThan(0);
+    // a redirect candidate (in and out by eth0, send_redirects on by default) gets the full check
+    expect(off('198.51.100.99', 'eth0', 'eth0')).toBe(1);
+    expect(off('8.8.8.8', 'eth0', 'eth0')).toBe(0);
+  });
+
+  it('knows a local route someone added (not the kernel) and looks up routes through one device', () => {
+    const plain = loadSnapshot(write({ 'ip-addr.json': ADDR, 'ip-route.json': ROUTE }));
+    expect(plain.fib.customLocalRoutes).toBe(true); // the fixture's local routes carry no protocol (boot)
+    const kernelOnly = ROUTE.map((r) => (r.type === 'local' ? { ...r, protocol: 'kernel' } : r));
+    const h = loadSnapshot(write({ 'ip-addr.json': ADDR, 'ip-route.json': kernelOnly }));
+    expect(h.fib.customLocalRoutes).toBe(false);
+    expect(h.fib.lookupVia(ip('172.17.3.3'), h.byName('eth0')!.id)!.gateway).toBe(ip('198.51.100.10'));
+    expect(h.fib.lookupVia(ip('172.17.3.3'), h.byName('docker0')!.id)!.prefixLen).toBe(16);
+    expect(h.fib.lookupVia(ip('8.8.8.8'), h.byName('docker0')!.id)).toBeNull();
   });
 
   it('takes the multicast groups joined from ip-maddr.json, and without it only 224.0.0.1', () => {

@@ -12,6 +12,7 @@ import type { EventTargetData, StatefulTargetData } from '../../../src/netfilter
 import type { IpSetCatalog } from '../../../src/netfilter/rules/ipset.js';
 import { PacketMeta } from '../../../src/decode/meta.js';
 import { Skb, Verdict, AddrType, NONE } from '../../../src/netfilter/skb.js';
+import type { RuleHost } from '../../../src/netfilter/skb.js';
 import { parseIpv4 } from '../../../src/util/ipv4.js';
 
 /** Parse `-A CHAIN rule` in a table; returns the result (issues included). */
@@ -59,15 +60,23 @@ export class TestMatchEnv implements MatchEnv {
   readonly observedDnat = new ObservedDnat();
   randoms: number[] = [];
   names: string[];
-  host: { addrType(addr: number, limitIf: number): number };
-  constructor(opts: { local?: Array<[string, number]>; names?: string[]; randoms?: number[] } = {}) {
+  host: RuleHost;
+  /** `-m rpfilter`: the device each source's route back leaves by (sources not listed have no route back). */
+  routesBack: Map<number, number>;
+  constructor(opts: { local?: Array<[string, number]>; names?: string[]; randoms?: number[]; routesBack?: Array<[string, number]> } = {}) {
     this.names = opts.names ?? [];
     this.randoms = opts.randoms ?? [];
+    this.routesBack = new Map((opts.routesBack ?? []).map(([a, dev]) => [parseIpv4(a), dev]));
     const local = (opts.local ?? []).map(([a, dev]) => [parseIpv4(a), dev] as const);
     this.host = {
       addrType(addr: number, limitIf: number): number {
         const hit = local.some(([a, dev]) => a === addr && (limitIf === NONE || dev === NONE || dev === limitIf));
         return hit ? AddrType.LOCAL : AddrType.UNICAST;
+      },
+      isLoopbackDevice: (id: number): boolean => this.names[id] === 'lo',
+      routeBackVia: (addr: number, dev: number, loose: boolean): boolean => {
+        const via = this.routesBack.get(addr);
+        return via !== undefined && (loose || via === dev);
       },
     };
   }

@@ -185,3 +185,30 @@ describe('addrtype', () => {
     expect(evalMatch(m, skbOf({ daddr: '172.17.0.1' }, { inIf: 2 }), e)).toBe(false);
   });
 });
+
+describe('rpfilter', () => {
+  // interfaces 0 lo, 1 eth0, 2 docker0; 10.0.0.9's route back leaves by eth0, 172.17.0.1 is not routed back
+  const rp = (): TestMatchEnv => new TestMatchEnv({ names: ['lo', 'eth0', 'docker0'], routesBack: [['10.0.0.9', 1]] });
+  const from = (saddr: string, inIf: number, daddr = '10.0.0.1') => skbOf({ saddr, daddr }, { inIf });
+  const raw = (rule: string) => matchOf(rule, 'raw', 'PREROUTING');
+  it('strict: the route back must leave by the input device; --loose: by any', () => {
+    expect(evalMatch(raw('-m rpfilter'), from('10.0.0.9', 1), rp())).toBe(true);
+    expect(evalMatch(raw('-m rpfilter'), from('10.0.0.9', 2), rp())).toBe(false);
+    expect(evalMatch(raw('-m rpfilter --loose'), from('10.0.0.9', 2), rp())).toBe(true);
+    expect(evalMatch(raw('-m rpfilter --loose'), from('172.17.0.1', 2), rp())).toBe(false);
+    expect(evalMatch(raw('-m rpfilter --invert'), from('10.0.0.9', 2), rp())).toBe(true);
+  });
+  it('lets loopback traffic and 0.0.0.0 to broadcast or 224.0.0.0/24 pass', () => {
+    expect(evalMatch(raw('-m rpfilter'), from('172.17.0.1', 0), rp())).toBe(true);
+    expect(evalMatch(raw('-m rpfilter --invert'), from('172.17.0.1', 0), rp())).toBe(false);
+    expect(evalMatch(raw('-m rpfilter'), from('0.0.0.0', 2, '255.255.255.255'), rp())).toBe(true);
+    expect(evalMatch(raw('-m rpfilter'), from('0.0.0.0', 2, '224.0.0.22'), rp())).toBe(true);
+    expect(evalMatch(raw('-m rpfilter'), from('0.0.0.0', 2, '224.0.1.22'), rp())).toBe(false);
+  });
+  it('prints flags in libxt_rpfilter order and is refused outside raw/mangle PREROUTING', () => {
+    const m = matchOf('-m rpfilter --invert --accept-local --loose', 'mangle', 'PREROUTING');
+    expect(m.module.print(m.data, { family: 4 })).toBe('--loose --accept-local --invert');
+    expect(parseOne('-m rpfilter', 'filter', 'INPUT').issues.length).toBeGreaterThan(0);
+    expect(parseOne('-m rpfilter', 'raw', 'OUTPUT').issues[0]?.code).toBe('ERR_RULE_WRONG_HOOK');
+  });
+});

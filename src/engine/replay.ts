@@ -2,6 +2,7 @@
 // through ingress mapping and the vCPU scheduler into the datapath, and writes every output. Deterministic
 // for given inputs, seed, --cpus and timing options (ARCHITECTURE.md, determinism contract).
 
+import { unmodelledWarnings } from '../netfilter/rules/unmodelled.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CaptureCursor } from '../capture/types.js';
@@ -107,7 +108,7 @@ export interface ReplayResult {
 }
 
 /** Read and parse the rule set; every issue becomes one RuleSetError. */
-function readRules(file: string, host: Host, engine: EngineKind, ipsetsPath: string | null): { rules: RuleEngine; text: string } {
+function readRules(file: string, host: Host, engine: EngineKind, ipsetsPath: string | null): { rules: RuleEngine; text: string; warnings: string[] } {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -126,7 +127,7 @@ function readRules(file: string, host: Host, engine: EngineKind, ipsetsPath: str
   }
   const parsed = parseRuleSet(text, { path: file, ipsets });
   if (parsed.issues.length > 0) throw new RuleSetError(parsed.issues, file);
-  return { rules: loadEngine(parsed.ruleset, { interner: host.names, engine, ipsets }), text };
+  return { rules: loadEngine(parsed.ruleset, { interner: host.names, engine, ipsets }), text, warnings: unmodelledWarnings(parsed.ruleset, file) };
 }
 
 export function runReplay(o: ReplayOptions): ReplayResult {
@@ -141,18 +142,18 @@ export function runReplay(o: ReplayOptions): ReplayResult {
   // --ipsets, else the snapshot's own `ipset save` output when it has one
   const snapshotSets = path.join(o.snapshotDir, SNAPSHOT_FILES.ipsets);
   const ipsetsPath = o.ipsetsPath ?? (fs.existsSync(snapshotSets) ? snapshotSets : null);
-  const { rules, text } = readRules(o.rulesPath, host, o.engine, ipsetsPath);
+  const { rules, text, warnings: ruleWarnings } = readRules(o.rulesPath, host, o.engine, ipsetsPath);
   const pre = o.prescan ? prescan(host, o.captures, o.ingress, o.strict) : null;
   const { cursor, origin } = openTimeOrdered(o.captures, pre?.split ?? null, o.strict);
   try {
-    return replayWith(o, host, rules, text, cursor, origin, pre);
+    return replayWith(o, host, rules, text, ruleWarnings, cursor, origin, pre);
   } finally {
     cursor.close();
   }
 }
 
 function replayWith(
-  o: ReplayOptions, host: Host, rules: RuleEngine, rulesText: string, cursor: CaptureCursor, origin: number[], pre: PrescanResult | null,
+  o: ReplayOptions, host: Host, rules: RuleEngine, rulesText: string, ruleWarnings: string[], cursor: CaptureCursor, origin: number[], pre: PrescanResult | null,
 ): ReplayResult {
   const prng = new Prng(o.seed);
   const counters = new DecodeCounters();
@@ -323,7 +324,7 @@ function replayWith(
     conntrackActive: ctActive,
     packets: index,
     spanNs: lastNs - Math.max(0, firstNs),
-    warnings: [...cursor.warnings.map((w) => `${w.path}: ${w.message}`), ...host.warnings],
+    warnings: [...cursor.warnings.map((w) => `${w.path}: ${w.message}`), ...host.warnings, ...ruleWarnings],
     skipNames: Skip,
   });
   writeFileAtomic(path.join(o.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');

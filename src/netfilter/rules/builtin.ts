@@ -16,6 +16,7 @@ import { ttlMatch } from './match/ipt_ttl.js';
 import { dscpMatch, tosMatch } from './match/xt_dscp.js';
 import { pkttypeMatch } from './match/xt_pkttype.js';
 import { rpfilterMatch } from './match/xt_rpfilter.js';
+import { policyMatch } from './match/xt_policy.js';
 import { macMatch } from './match/xt_mac.js';
 import { tcpmssMatch } from './match/xt_tcpmss.js';
 import { physdevMatchModule } from './match/xt_physdev.js';
@@ -61,6 +62,7 @@ export const BUILTIN_MATCHES: readonly MatchModule[] = [
   tosMatch,
   pkttypeMatch,
   rpfilterMatch,
+  policyMatch,
   macMatch,
   tcpmssMatch,
   physdevMatchModule,

@@ -212,3 +212,21 @@ describe('rpfilter', () => {
     expect(parseOne('-m rpfilter', 'raw', 'OUTPUT').issues[0]?.code).toBe('ERR_RULE_WRONG_HOOK');
   });
 });
+
+describe('policy', () => {
+  it('without IPsec in the model only --pol none matches, in either direction', () => {
+    const s = skbOf({ saddr: '10.0.0.9' });
+    expect(evalMatch(matchOf('-m policy --dir in --pol none', 'filter', 'INPUT'), s, env())).toBe(true);
+    expect(evalMatch(matchOf('-m policy --dir in --pol ipsec', 'filter', 'INPUT'), s, env())).toBe(false);
+    expect(evalMatch(matchOf('-m policy --dir out --pol none', 'filter', 'FORWARD'), s, env())).toBe(true);
+  });
+  it('parses elements as libxt_policy does and refuses what it refuses', () => {
+    expect(printOf('-m policy --dir in --pol ipsec --strict ! --reqid 1 --spi 16 --proto 50 --mode tunnel --tunnel-src 10.1.2.3 --tunnel-dst 10.0.0.0/8 --next --mode transport'))
+      .toBe('--dir in --pol ipsec --strict ! --reqid 1 --spi 0x10 --proto esp --mode tunnel --tunnel-dst 10.0.0.0/8 --tunnel-src 10.1.2.3 --next --mode transport');
+    expect(parseOne('-m policy --pol none').issues[0]?.message).toMatch(/neither --dir in nor --dir out/);
+    expect(parseOne('-m policy --dir in --pol none --proto esp').issues[0]?.message).toMatch(/policy none but policy given/);
+    expect(parseOne('-m policy --dir in --pol ipsec --proto tcp').issues[0]?.message).toMatch(/ah\/esp\/ipcomp/);
+    expect(parseOne('-m policy --dir in --pol ipsec --mode tunnel --next --mode tunnel').issues.length).toBeGreaterThan(0); // --next needs --strict
+    expect(parseOne('-m policy --dir out --pol none', 'filter', 'INPUT').issues[0]?.code).toBe('ERR_RULE_WRONG_HOOK');
+  });
+});

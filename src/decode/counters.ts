@@ -40,12 +40,14 @@ export const DecodeCounter = {
   L4_CSUM_NONE: 22,
   /** L4 checksums that could not be verified (snapped or fragmented). */
   L4_CSUM_UNVERIFIABLE: 23,
+  /** TCP/UDP checksums left for the NIC to fill in (only the pseudo-header sum: TX checksum offload). */
+  L4_CSUM_PARTIAL: 24,
   /** Packets with at least one decode event. */
-  PACKETS_WITH_EVENTS: 24,
+  PACKETS_WITH_EVENTS: 25,
 } as const;
 
 /** Index of the counter of decode event `id` is EVENT_BASE + id. */
-export const EVENT_BASE = 25;
+export const EVENT_BASE = 26;
 
 const NAMES: readonly string[] = [...counterNames(DecodeCounter), ...DECODE_EVENT_NAMES.map((n, i) => (i === 0 ? 'EVENT_NONE' : `EVENT_${n}`))];
 

@@ -22,6 +22,11 @@ export const Csum = {
   L4_NONE: 0x10,
   /** L4 checksum not verifiable (truncated capture or fragment). */
   L4_UNVERIFIABLE: 0x20,
+  /**
+   * TCP/UDP checksum field holding only the pseudo-header sum, left for the NIC to complete (TX checksum
+   * offload: the sender's skb was CHECKSUM_PARTIAL, as captures on the sending host or across a veth show).
+   */
+  L4_PARTIAL: 0x40,
 } as const;
 
 export class PacketMeta {

@@ -20,6 +20,8 @@ const C_L4_CSUM_BAD = DecodeCounter.L4_CSUM_BAD;
 const C_L4_CSUM_CHECKED = DecodeCounter.L4_CSUM_CHECKED;
 const C_L4_CSUM_NONE = DecodeCounter.L4_CSUM_NONE;
 const C_L4_CSUM_UNVERIFIABLE = DecodeCounter.L4_CSUM_UNVERIFIABLE;
+const C_L4_CSUM_PARTIAL = DecodeCounter.L4_CSUM_PARTIAL;
+const CS_L4_PARTIAL = Csum.L4_PARTIAL;
 
 /** Bits of the `verify` argument of decodeFrame / decodeIpv4Packet. */
 export const Verify = {
@@ -53,22 +55,37 @@ export function verifyIpv4Header(m: PacketMeta, c: DecodeCounters, off: number, 
 
 /**
  * Verify an L4 checksum over [off, off + len) plus the pseudo-header partial sum `pseudo` (0 for ICMPv4).
- * Unverifiable when the segment is a fragment or not wholly captured (capEnd). HOT.
+ * Unverifiable when the segment is a fragment or not wholly captured (capEnd). A TCP/UDP checksum that
+ * fails (or cannot be checked) but holds exactly the folded pseudo-header sum was left for the NIC: it is
+ * CHECKSUM_PARTIAL, which the kernel never verifies. HOT.
  */
 export function verifyL4(m: PacketMeta, c: DecodeCounters, off: number, len: number, capEnd: number, pseudo: number, fragmented: boolean): void {
   if (fragmented || off + len > capEnd) {
+    if (!fragmented && pseudo !== 0 && foldSum(pseudo) === m.l4Csum) return markPartial(m, c);
     m.csum |= CS_L4_UNVERIFIABLE;
     c.values[C_L4_CSUM_UNVERIFIABLE]! += 1;
     return;
   }
-  m.csum |= CS_L4_CHECKED;
-  c.values[C_L4_CSUM_CHECKED]! += 1;
   let sum = sumWords(viewOf(m.data), off, len, pseudo);
   while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 65536);
+  if (sum !== 0xffff && pseudo !== 0 && foldSum(pseudo) === m.l4Csum) return markPartial(m, c);
+  m.csum |= CS_L4_CHECKED;
+  c.values[C_L4_CSUM_CHECKED]! += 1;
   if (sum !== 0xffff) {
     m.csum |= CS_L4_BAD;
     c.values[C_L4_CSUM_BAD]! += 1;
   }
+}
+
+/** A partial sum folded to 16 bits, not complemented: what a CHECKSUM_PARTIAL field holds. */
+function foldSum(sum: number): number {
+  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 65536);
+  return sum;
+}
+
+function markPartial(m: PacketMeta, c: DecodeCounters): void {
+  m.csum |= CS_L4_PARTIAL;
+  c.values[C_L4_CSUM_PARTIAL]! += 1;
 }
 
 /**

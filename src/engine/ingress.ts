@@ -10,7 +10,7 @@ import { Direction, LinkType } from '../capture/types.js';
 import type { Host } from '../host/host.js';
 import type { HostIface } from '../host/types.js';
 import type { PacketMeta } from '../decode/meta.js';
-import { L3 } from '../decode/meta.js';
+import { IpProto, L3 } from '../decode/meta.js';
 import { UsageError } from '../util/errors.js';
 import { PktType } from '../netfilter/path/pkt.js';
 import type { Pkt } from '../netfilter/path/pkt.js';
@@ -248,4 +248,14 @@ function macKey(hi: number, lo: number): number {
 function neighbourKey(host: Host, dev: number, addr: number): number | undefined {
   const n = host.neighbour(dev, addr);
   return n === undefined ? undefined : macKey(n.macHi, n.macLo);
+}
+
+/**
+ * 1 when the received packet is a GRO/TSO super-packet (Pkt.gso): a whole (unfragmented) IPv4 TCP or UDP
+ * packet longer than the MTU of the device it came in on. Linux drops longer plain packets at the device
+ * (is_skb_forwardable, the driver's frame limit), so only a GSO skb can be seen that long.
+ */
+export function superPacket(m: PacketMeta, mtu: number): number {
+  if (m.l3 !== L3.IPV4 || m.ipTotalLen <= mtu || m.fragOffset !== 0 || m.moreFrags !== 0) return 0;
+  return m.ipProto === IpProto.TCP || m.ipProto === IpProto.UDP ? 1 : 0;
 }

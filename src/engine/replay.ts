@@ -37,7 +37,7 @@ import { bridgedDnatSend } from '../netfilter/path/bridge.js';
 import { icmpSend } from '../netfilter/path/icmp.js';
 import type { NeighEvents } from '../netfilter/path/neigh.js';
 import { formatConntrackList, formatConntrackStats } from '../report/conntrack-text.js';
-import { IngressMap, Skip } from './ingress.js';
+import { IngressMap, Skip, superPacket } from './ingress.js';
 import type { IngressBindings } from './ingress.js';
 import { VcpuScheduler } from './schedule.js';
 import { ReplayOutputs } from './outputs.js';
@@ -267,6 +267,7 @@ function replayWith(
         continue;
       }
       ingress.linkAddresses(p, dev, rec.linkType);
+      p.gso = superPacket(p.meta, host.iface(dev).mtu);
       p.index = index++;
       let vcpu = 0;
       if (o.cpus > 1) {

@@ -69,6 +69,7 @@ function renderStats(s: InspectStats): string[] {
   const l4 = c.l4;
   let l4Text = `${l4.bad} bad of ${l4.checked} verified`;
   if (l4.unverifiable > 0) l4Text += `, ${l4.unverifiable} not verifiable (cut or fragmented)`;
+  if (l4.partial > 0) l4Text += `, ${l4.partial} left for the NIC (checksum offload)`;
   if (l4.none > 0) l4Text += `, ${l4.none} UDP without checksum`;
   lines.push(`Checksums:     IPv4 header ${c.ipv4Header.bad} bad of ${c.ipv4Header.checked}; TCP/UDP/ICMP ${l4Text}`);
   if (l4.bad > 0) lines.push('               (captures taken on the sending host often show offloaded, not yet computed, checksums)');

@@ -61,8 +61,11 @@ export interface InspectProtocols {
 
 export interface InspectChecksums {
   ipv4Header: { checked: number; bad: number };
-  /** TCP, UDP, ICMP, ICMPv6. `unverifiable`: snapped or fragmented; `none`: UDP sent without checksum. */
-  l4: { checked: number; bad: number; none: number; unverifiable: number };
+  /**
+   * TCP, UDP, ICMP, ICMPv6. `unverifiable`: snapped or fragmented; `none`: UDP sent without checksum;
+   * `partial`: left for the NIC to fill (TX checksum offload), not an error.
+   */
+  l4: { checked: number; bad: number; none: number; unverifiable: number; partial: number };
 }
 
 export interface InspectEvent {
@@ -226,7 +229,7 @@ export class InspectAccumulator {
       decodeEvents: events,
       checksums: {
         ipv4Header: { checked: v[C.IPV4_CSUM_CHECKED]!, bad: v[C.IPV4_CSUM_BAD]! },
-        l4: { checked: v[C.L4_CSUM_CHECKED]!, bad: v[C.L4_CSUM_BAD]!, none: v[C.L4_CSUM_NONE]!, unverifiable: v[C.L4_CSUM_UNVERIFIABLE]! },
+        l4: { checked: v[C.L4_CSUM_CHECKED]!, bad: v[C.L4_CSUM_BAD]!, none: v[C.L4_CSUM_NONE]!, unverifiable: v[C.L4_CSUM_UNVERIFIABLE]!, partial: v[C.L4_CSUM_PARTIAL]! },
       },
     };
   }
@@ -299,6 +302,7 @@ export function mergeStats(all: readonly InspectStats[], flows: FlowCount): Insp
         bad: sum((s) => s.checksums.l4.bad),
         none: sum((s) => s.checksums.l4.none),
         unverifiable: sum((s) => s.checksums.l4.unverifiable),
+        partial: sum((s) => s.checksums.l4.partial),
       },
     },
   };

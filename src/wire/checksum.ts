@@ -81,6 +81,17 @@ export function csumReplace2(check: number, oldv: number, newv: number): number 
   return ~sum & 0xffff;
 }
 
+/**
+ * inet_proto_csum_replace4 (pseudohdr) on a CHECKSUM_PARTIAL field, which holds the folded pseudo-header
+ * sum, not complemented: the field moves by -old + new. A 16-bit change passes old and new below 2^16. HOT.
+ */
+export function csumPartialReplace(field: number, oldv: number, newv: number): number {
+  let sum = field + (~(oldv >>> 16) & 0xffff) + (~oldv & 0xffff) + (newv >>> 16) + (newv & 0xffff);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  return sum;
+}
+
 /** RFC 1624 for a 32-bit field change (an IPv4 address): returns the new checksum. HOT. */
 export function csumReplace4(check: number, oldv: number, newv: number): number {
   let sum = (~check & 0xffff) + (~(oldv >>> 16) & 0xffff) + (~oldv & 0xffff) + (newv >>> 16) + (newv & 0xffff);

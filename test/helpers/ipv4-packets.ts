@@ -76,3 +76,19 @@ export function checksumsValid(b: Uint8Array, off: number): boolean {
   const proto = b[off + 9]!;
   return csumVerifies(b, off + hl, len - hl, pseudoHeaderSum(src, dst, proto, len - hl));
 }
+
+/** The folded pseudo-header sum of the TCP/UDP packet at `off`: what a CHECKSUM_PARTIAL field holds. */
+export function pseudoFold(b: Uint8Array, off: number): number {
+  const len = (b[off + 2]! << 8) | b[off + 3]!;
+  const hl = (b[off]! & 15) * 4;
+  let sum = b[off + 9]! + len - hl;
+  for (let i = off + 12; i < off + 20; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return sum;
+}
+
+/** Make the TCP (field at +16) or UDP (+6) checksum of the packet at `off` a CHECKSUM_PARTIAL one. */
+export function makePartial(b: Uint8Array, off: number): void {
+  const hl = (b[off]! & 15) * 4;
+  putBe16(b, off + hl + (b[off + 9] === 6 ? 16 : 6), pseudoFold(b, off));
+}

@@ -183,12 +183,19 @@ function normalize(kernel: Uint8Array, ours: Uint8Array, ctx: PacketContext): No
   return { bytes, masked, verify: masked.length > 0, conflict };
 }
 
+/** Does the capture hold fewer bytes of this IPv4 packet than its total length? */
+export function isCut(ip: Uint8Array): boolean {
+  return ip.length >= 4 && ip.length < ((ip[2]! << 8) | ip[3]!);
+}
+
 /** Fields where `n.bytes` differs from `kernel` outside the masks (lengths differing count as ip.len + bytes). */
 function differingFields(kernel: Uint8Array, n: Normalized): Field[] {
   const out: Field[] = [];
   const fields = fieldsOf(kernel);
   const isMasked = (o: number): boolean => n.masked.some((f) => o >= f.start && o < f.start + f.len);
-  const end = Math.max(kernel.length, n.bytes.length);
+  // a capture cut short by its snaplen holds no more bytes: compare what both hold (ip.len still compares
+  // the lengths)
+  const end = isCut(kernel) || isCut(n.bytes) ? Math.min(kernel.length, n.bytes.length) : Math.max(kernel.length, n.bytes.length);
   for (let o = 0; o < end; o++) {
     if (o < kernel.length && o < n.bytes.length && (kernel[o] === n.bytes[o] || isMasked(o))) continue;
     const f = fieldAt(fields, o);

@@ -3,8 +3,9 @@
 // without payload, with the kernel's incremental checksum updates. The caller supplies the route MTUs.
 
 import { be16, putBe16 } from '../../util/bytes.js';
-import { csumReplace2, csumReplace4 } from '../../wire/checksum.js';
+import { csumPartialReplace, csumReplace2, csumReplace4 } from '../../wire/checksum.js';
 import type { PacketMeta } from '../../decode/meta.js';
+import { Csum } from '../../decode/meta.js';
 
 const TCPOPT_NOP = 1;
 const TCPOPT_MSS = 2;
@@ -38,6 +39,7 @@ export function tcpmssMangle(meta: PacketMeta, newmss: number): number {
   const hdrLen = (b[th + 12]! >>> 4) * 4;
   if (len < hdrLen || hdrLen < 20) return MssResult.DROP;
   if (newmss < 0) return MssResult.DROP;
+  const partial = (meta.csum & Csum.L4_PARTIAL) !== 0;
 
   for (let i = 20; i <= hdrLen - TCPOLEN_MSS; ) {
     const kind = b[th + i]!;
@@ -48,9 +50,10 @@ export function tcpmssMangle(meta: PacketMeta, newmss: number): number {
       const oldW2 = be16(b, th + ((i + 2) & ~1) + 2);
       putBe16(b, th + i + 2, newmss);
       let check = be16(b, th + 16);
-      if (((i + 2) & 1) === 0) {
+      // CHECKSUM_PARTIAL: inet_proto_csum_replace2(..., false) leaves a pseudo-header-only field alone
+      if (!partial && ((i + 2) & 1) === 0) {
         check = csumReplace2(check, oldmss, newmss);
-      } else {
+      } else if (!partial) {
         // unaligned option: the value straddles two 16-bit checksum words
         check = csumReplace2(check, oldW1, be16(b, th + ((i + 2) & ~1)));
         check = csumReplace2(check, oldW2, be16(b, th + ((i + 2) & ~1) + 2));
@@ -73,14 +76,15 @@ export function tcpmssMangle(meta: PacketMeta, newmss: number): number {
   const opt = th + 20;
   b.copyWithin(opt + TCPOLEN_MSS, opt, th + len);
   let check = be16(b, th + 16);
-  check = csumReplace2(check, len, len + TCPOLEN_MSS);
+  // the length is in the pseudo-header (pseudohdr true); the option and data-offset words are not
+  check = partial ? csumPartialReplace(check, len, len + TCPOLEN_MSS) : csumReplace2(check, len, len + TCPOLEN_MSS);
   b[opt] = TCPOPT_MSS;
   b[opt + 1] = TCPOLEN_MSS;
   putBe16(b, opt + 2, mss);
-  check = csumReplace4(check, 0, ((TCPOPT_MSS << 24) | (TCPOLEN_MSS << 16) | mss) >>> 0);
+  if (!partial) check = csumReplace4(check, 0, ((TCPOPT_MSS << 24) | (TCPOLEN_MSS << 16) | mss) >>> 0);
   const oldWord6 = be16(b, th + 12);
   b[th + 12] = b[th + 12]! + ((TCPOLEN_MSS / 4) << 4);
-  check = csumReplace2(check, oldWord6, be16(b, th + 12));
+  if (!partial) check = csumReplace2(check, oldWord6, be16(b, th + 12));
   putBe16(b, th + 16, check);
 
   // tcpmss_tg4: IP total length and header checksum
@@ -92,6 +96,7 @@ export function tcpmssMangle(meta: PacketMeta, newmss: number): number {
   putBe16(b, ip + 10, ipCheck);
 
   meta.ipTotalLen = newTot;
+  meta.caplen += TCPOLEN_MSS; // only a segment without payload gets the option: it was captured whole
   meta.ipCsum = ipCheck;
   meta.l4Len += TCPOLEN_MSS;
   meta.tcpHdrLen = hdrLen + TCPOLEN_MSS;

@@ -5,7 +5,7 @@
 
 import { IpProto } from '../../decode/meta.js';
 import { be16, be32, putBe16, putBe32 } from '../../util/bytes.js';
-import { csumReplace4 } from '../../wire/checksum.js';
+import { csumPartialReplace, csumReplace4 } from '../../wire/checksum.js';
 import type { Tuple } from '../conntrack/tuple.js';
 import { Manip } from './range.js';
 import { sctpChecksum } from './sctp-crc32c.js';
@@ -54,6 +54,12 @@ export class Ipv4Manip {
    * before it (-1 = unknown). Only used to keep an enclosing checksum right; set by the caller per call.
    */
   guessKey = -1;
+  /**
+   * The packet's TCP/UDP checksum is CHECKSUM_PARTIAL (only the pseudo-header sum, for the NIC to finish):
+   * inet_proto_csum_replace4 then moves it by the address change alone and port changes leave it as is.
+   * Set by the caller per call (never for a header quoted in an ICMP error).
+   */
+  partial = false;
 
   /**
    * nf_nat_ipv4_manip_pkt(skb, iphdroff, target, maniptype): rewrite the source (SRC) or destination (DST)
@@ -149,8 +155,12 @@ export class Ipv4Manip {
       this.lostCsum(oldAddr, newAddr, oldPort, newPort, portOff + 2 <= capEnd);
       return true;
     }
-    let c = csumReplace4(be16(b, co), oldAddr, newAddr); // pseudo-header address
-    c = csumReplace4(c, oldPort, newPort); // inet_proto_csum_replace2 widens to 32 bits
+    let c: number;
+    if (this.partial) c = csumPartialReplace(be16(b, co), oldAddr, newAddr);
+    else {
+      c = csumReplace4(be16(b, co), oldAddr, newAddr); // pseudo-header address
+      c = csumReplace4(c, oldPort, newPort); // inet_proto_csum_replace2 widens to 32 bits
+    }
     putBe16(b, co, c);
     r.l4CsumSet = 1;
     r.l4Csum = c;
@@ -178,9 +188,13 @@ export class Ipv4Manip {
     const oldPort = portOff + 2 <= capEnd ? be16(b, portOff) : newPort;
     if (captured) {
       const check = be16(b, co);
-      if (lite || check !== 0) {
-        let c = csumReplace4(check, oldAddr, newAddr);
-        c = csumReplace4(c, oldPort, newPort);
+      if (lite || check !== 0 || this.partial) {
+        let c: number;
+        if (this.partial) c = csumPartialReplace(check, oldAddr, newAddr);
+        else {
+          c = csumReplace4(check, oldAddr, newAddr);
+          c = csumReplace4(c, oldPort, newPort);
+        }
         if (c === 0) c = 0xffff; // CSUM_MANGLED_0
         putBe16(b, co, c);
         r.l4CsumSet = 1;

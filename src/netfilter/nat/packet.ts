@@ -3,7 +3,7 @@
 // direction decide the rewrite; bytes are changed in place with incremental checksums and PacketMeta is
 // updated so that later matches see the new header values.
 
-import { IpProto, L3 } from '../../decode/meta.js';
+import { Csum, IpProto, L3 } from '../../decode/meta.js';
 import { be16, putBe16 } from '../../util/bytes.js';
 import { csumPartial, csumVerifies, l4Checksum } from '../../wire/checksum.js';
 import { Tuple } from '../conntrack/tuple.js';
@@ -73,7 +73,10 @@ export class NatPacket {
     const capEnd = m.frameOff + m.caplen;
     const mp = this.manip;
     mp.guessKey = capEnd < end ? this.ownKey(ctIdx, dir, manip, target.proto, false) : -1;
-    if (!mp.ipv4(m.data, iph, end, capEnd, m.fragOffset === 0, target, manip)) {
+    mp.partial = (m.csum & Csum.L4_PARTIAL) !== 0;
+    const ok = mp.ipv4(m.data, iph, end, capEnd, m.fragOffset === 0, target, manip);
+    mp.partial = false;
+    if (!ok) {
       this.stats.dropped++;
       return Verdict.DROP;
     }

@@ -67,17 +67,17 @@ export function sendArp(dp: Datapath, dev: number, op: number, spa: number, tpa:
   putBe16(f, 32, op === ARPOP_REQUEST ? 0 : thaHi);
   putBe32(f, 34, op === ARPOP_REQUEST ? 0 : thaLo);
   putBe32(f, 38, tpa);
-  dp.sink.tx(dev, f, 0, ARP_FRAME_LEN, nowNs, null);
+  dp.sink.tx(dev, f, 0, ARP_FRAME_LEN, ARP_FRAME_LEN, nowNs, null);
   if (d.kind !== 'bridge') return;
   // br_dev_xmit: to the port the destination was learned on, else every port
   const fdb = dp.fdb[dev]!;
   const port = bcast ? FDB_UNKNOWN : fdb.lookup(thaHi, thaLo, nowNs);
   if (port === FDB_LOCAL) return;
   if (port >= 0) {
-    dp.sink.tx(port, f, 0, ARP_FRAME_LEN, nowNs, null);
+    dp.sink.tx(port, f, 0, ARP_FRAME_LEN, ARP_FRAME_LEN, nowNs, null);
     return;
   }
-  for (const q of d.ports) if (dp.host.iface(q).portForwarding) dp.sink.tx(q, f, 0, ARP_FRAME_LEN, nowNs, null);
+  for (const q of d.ports) if (dp.host.iface(q).portForwarding) dp.sink.tx(q, f, 0, ARP_FRAME_LEN, ARP_FRAME_LEN, nowNs, null);
 }
 
 /** The ARP request the neighbour layer sends while resolving `addr` on `dev`. */

@@ -219,7 +219,7 @@ const portSinks = new WeakMap<Datapath, PortFragSink>();
 /** br_nf_dev_queue_xmit: a reassembled datagram larger than the port MTU goes out as fragments again. */
 function brNfDevQueueXmit(dp: Datapath, p: Pkt, port: number): void {
   const mtu = dp.host.iface(port).mtu;
-  if (p.meta.ipTotalLen <= mtu) return transmitOnPort(dp, p, port);
+  if (p.meta.ipTotalLen <= mtu || p.gso === 1) return transmitOnPort(dp, p, port);
   let sink = portSinks.get(dp);
   if (sink === undefined) {
     sink = new PortFragSink(dp);
@@ -252,7 +252,7 @@ function txL2(dp: Datapath, p: Pkt, dev: number): void {
   putBe32(b, off + 8, p.srcMacLo);
   putBe16(b, off + 12, m.etherType);
   const len = m.caplen - (m.l3Off - m.frameOff);
-  dp.sink.tx(dev, b, off, 14 + len, p.finishNs, p);
+  dp.sink.tx(dev, b, off, 14 + len, 14 + len + (m.wirelen - m.caplen), p.finishNs, p);
 }
 
 /**

@@ -4,7 +4,8 @@
 // Options not marked "copied" are replaced by NOPs in every fragment after the first (ip_options_fragment).
 
 import { putBe16 } from '../../util/bytes.js';
-import { ipv4HeaderChecksum } from '../../wire/checksum.js';
+import { ipv4HeaderChecksum, l4Checksum, pseudoHeaderSum } from '../../wire/checksum.js';
+import { Csum, IpProto } from '../../decode/meta.js';
 import type { Pkt } from './pkt.js';
 
 const IP_DF = 0x4000;
@@ -21,6 +22,7 @@ export interface FragmentSink {
  */
 export function ipDoFragment(p: Pkt, mtu: number, scratch: Pkt, sink: FragmentSink): number {
   const m = p.meta;
+  if ((m.csum & Csum.L4_PARTIAL) !== 0) checksumHelp(p);
   let limit = mtu;
   if (p.fragMaxSize !== 0 && p.fragMaxSize < limit) limit = p.fragMaxSize;
   const hlen = m.ipHdrLen;
@@ -56,6 +58,20 @@ export function ipDoFragment(p: Pkt, mtu: number, scratch: Pkt, sink: FragmentSi
     n++;
   }
   return n;
+}
+
+/**
+ * skb_checksum_help: a checksum left for the NIC (CHECKSUM_PARTIAL) is completed in software before the
+ * packet is cut, since no fragment can carry it. Needs the whole segment: a capture cut short leaves it.
+ */
+function checksumHelp(p: Pkt): void {
+  const m = p.meta;
+  const at = m.ipProto === IpProto.TCP ? 16 : m.ipProto === IpProto.UDP ? 6 : -1;
+  if (at < 0 || m.l4Off < 0 || m.l4Off + m.l4Len > m.frameOff + m.caplen) return;
+  const c = l4Checksum(m.data, m.l4Off, m.l4Len, at, pseudoHeaderSum(m.saddr, m.daddr, m.ipProto, m.l4Len)) || 0xffff;
+  putBe16(m.data, m.l4Off + at, c);
+  m.l4Csum = c;
+  m.csum &= ~Csum.L4_PARTIAL;
 }
 
 function geomFits(geom: readonly number[], space: number): boolean {

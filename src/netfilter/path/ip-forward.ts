@@ -23,6 +23,8 @@ function exceedsMtu(p: Pkt, mtu: number): boolean {
   if (m.ipTotalLen <= mtu) return false;
   if (m.dontFrag === 0) return false;
   if (p.fragMaxSize > mtu) return true;
+  // skb_gso_validate_network_len: the segments are taken to fit (see Pkt.gso)
+  if (p.gso === 1) return false;
   return true;
 }
 

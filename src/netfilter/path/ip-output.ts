@@ -84,6 +84,8 @@ export function verdictEnd(dp: Datapath, p: Pkt, v: number): void {
 export function ipFinishOutput(dp: Datapath, p: Pkt): void {
   const m = p.meta;
   const mtu = p.rtMtu;
+  // ip_finish_output_gso: segments that fit go out as they are (see Pkt.gso)
+  if (p.gso === 1) return ipFinishOutput2(dp, p);
   if (m.ipTotalLen > mtu || p.fragMaxSize !== 0) {
     // ip_fragment: a DF packet that does not fit (or came from larger DF fragments) gets frag-needed
     if (m.dontFrag !== 0 && (m.ipTotalLen > mtu || p.fragMaxSize > mtu)) {
@@ -161,7 +163,9 @@ export function txFrame(dp: Datapath, p: Pkt, dev: number): void {
   putBe16(b, off + 6, p.srcMacHi);
   putBe32(b, off + 8, p.srcMacLo);
   putBe16(b, off + 12, ETH_P_IP);
-  dp.sink.tx(dev, b, off, 14 + m.ipTotalLen, p.finishNs, p);
+  // bytes past the capture's end were never seen: the frame is written as long as the capture holds it
+  const have = m.frameOff + m.caplen - m.l3Off;
+  dp.sink.tx(dev, b, off, 14 + (have < m.ipTotalLen ? have : m.ipTotalLen), 14 + m.ipTotalLen, p.finishNs, p);
 }
 
 /** loopback_xmit: the frame shows on lo's tap and comes straight back in on lo (netif_rx). */

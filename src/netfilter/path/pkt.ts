@@ -61,6 +61,12 @@ export class Pkt extends Skb {
   brSavedSrcLo = 0;
   /** IPCB(skb)->frag_max_size: largest fragment seen by defrag (0 when not reassembled). */
   fragMaxSize = 0;
+  /**
+   * skb_is_gso: a TCP/UDP packet longer than the MTU of the device it came in on, which only a GRO or TSO
+   * super-packet can be. The capture does not record its segment size: the segments are taken to fit every
+   * MTU on the way, and the packet leaves whole, as through devices with TSO.
+   */
+  gso = 0;
   /** Payload lengths of the fragments a reassembled datagram came from (the skb frag_list), or null. */
   fragGeom: number[] | null = null;
   /** 0-based index of the input packet this one is (or was generated while processing). */
@@ -116,6 +122,7 @@ export class Pkt extends Skb {
     this.brSavedSrcHi = 0;
     this.brSavedSrcLo = 0;
     this.fragMaxSize = 0;
+    this.gso = 0;
     this.fragGeom = null;
     this.generated = 0;
   }
@@ -171,6 +178,7 @@ export class Pkt extends Skb {
     this.brSavedSrcHi = o.brSavedSrcHi;
     this.brSavedSrcLo = o.brSavedSrcLo;
     this.fragMaxSize = o.fragMaxSize;
+    this.gso = o.gso;
     this.fragGeom = o.fragGeom;
     this.index = o.index;
     this.generated = o.generated;

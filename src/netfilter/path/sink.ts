@@ -15,8 +15,11 @@ export interface DropInfo {
 }
 
 export interface DatapathSink {
-  /** A frame leaves interface `dev` at virtual time `tNs`: bytes buf[off, off + len). */
-  tx(dev: number, buf: Uint8Array, off: number, len: number, tNs: number, p: Pkt | null): void;
+  /**
+   * A frame leaves interface `dev` at virtual time `tNs`: bytes buf[off, off + len) of a frame of `wireLen`
+   * bytes (longer when the capture holds only the start of the packet).
+   */
+  tx(dev: number, buf: Uint8Array, off: number, len: number, wireLen: number, tNs: number, p: Pkt | null): void;
   /** A packet was dropped (p still holds it, as the hook saw it). */
   drop(p: Pkt, info: DropInfo, tNs: number): void;
   /** Something worth reporting happened (see DatapathEvent). */

@@ -129,6 +129,27 @@ describe('TCP', () => {
     expect(m.event).toBe(0);
   });
 
+  it('takes a checksum holding only the pseudo-header sum as left for the NIC (CHECKSUM_PARTIAL), cut or whole', () => {
+    const b = frame('ETH_IPV4_TCP_ACK_TS');
+    const ipOff = 14;
+    const tot = (b[ipOff + 2]! << 8) | b[ipOff + 3]!;
+    const l4len = tot - 20;
+    let sum = 6 + l4len;
+    for (let i = ipOff + 12; i < ipOff + 20; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    b[ipOff + 20 + 16] = sum >>> 8;
+    b[ipOff + 20 + 17] = sum & 0xff;
+    const whole = decode(b, ETH);
+    expect(whole.m.csum).toBe(Csum.IPV4_CHECKED | Csum.L4_PARTIAL);
+    expect(whole.c.get(DecodeCounter.L4_CSUM_PARTIAL)).toBe(1);
+    const cut = decode(b, ETH, { caplen: b.length - 4, wirelen: b.length });
+    expect(cut.m.csum).toBe(Csum.IPV4_CHECKED | Csum.L4_PARTIAL);
+    // any other wrong value stays a bad checksum, or an unverifiable one when the segment is cut
+    b[ipOff + 20 + 17] ^= 1;
+    expect(decode(b, ETH).m.csum).toBe(Csum.IPV4_CHECKED | Csum.L4_CHECKED | Csum.L4_BAD);
+    expect(decode(b, ETH, { caplen: b.length - 4, wirelen: b.length }).m.csum).toBe(Csum.IPV4_CHECKED | Csum.L4_UNVERIFIABLE);
+  });
+
   it('verify bits: NONE checks nothing, IPV4_HEADER only the IP header', () => {
     expect(decode(frame('ETH_IPV4_TCP_ACK_TS'), ETH, { verify: Verify.NONE }).m.csum).toBe(0);
     expect(decode(frame('ETH_IPV4_TCP_ACK_TS'), ETH, { verify: Verify.IPV4_HEADER }).m.csum).toBe(Csum.IPV4_CHECKED);

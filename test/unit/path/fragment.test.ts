@@ -11,6 +11,8 @@ import { DecodeCounters } from '../../../src/decode/counters.js';
 import { Verify } from '../../../src/decode/verify.js';
 import { be16, putBe16, putBe32 } from '../../../src/util/bytes.js';
 import { csumVerifies, ipv4HeaderChecksum } from '../../../src/wire/checksum.js';
+import { Csum } from '../../../src/decode/meta.js';
+import { checksumsValid, makePartial, writeTcp } from '../../helpers/ipv4-packets.js';
 
 const counters = new DecodeCounters();
 
@@ -89,3 +91,19 @@ describe('defrag and fragmentation', () => {
     expect([c.sizes, c.offsets]).toEqual([[1444, 604], [0, 178]]);
   });
 });
+
+describe('fragmenting a packet whose checksum was left for the NIC', () => {
+  it('completes the checksum first (skb_checksum_help), since no fragment can carry it', () => {
+    const p = new Pkt();
+    const len = writeTcp(p.buf, HEADROOM, { flags: 0x18, payload: 200, df: false });
+    makePartial(p.buf, HEADROOM);
+    decodeIpv4Packet(p.meta, p.buf, HEADROOM, len, counters, Verify.ALL);
+    expect(p.meta.csum & Csum.L4_PARTIAL).toBe(Csum.L4_PARTIAL);
+    expect(checksumsValid(p.buf, HEADROOM)).toBe(false);
+    const sink = new Collect();
+    expect(ipDoFragment(p, 120, new Pkt(), sink)).toBe(3);
+    expect(checksumsValid(p.buf, HEADROOM)).toBe(true);
+    expect(p.meta.csum & Csum.L4_PARTIAL).toBe(0);
+  });
+});
+

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { clampMss, MssResult, tcpmssMangle } from '../../../src/netfilter/mangle/tcpmss.js';
 import { be16 } from '../../../src/util/bytes.js';
-import { checksumsValid, decodeAt, writeTcp } from '../../helpers/ipv4-packets.js';
+import { checksumsValid, decodeAt, makePartial, pseudoFold, writeTcp } from '../../helpers/ipv4-packets.js';
+import { Csum } from '../../../src/decode/meta.js';
 
 const SYN = 0x02;
 const MSS1460 = [2, 4, 0x05, 0xb4];
@@ -69,5 +70,23 @@ describe('TCPMSS', () => {
     const before = b.slice();
     expect(tcpmssMangle(decodeAt(b, 64, len), 1410)).toBe(MssResult.UNCHANGED);
     expect(b).toEqual(before);
+  });
+
+  it('leaves a checksum left for the NIC (CHECKSUM_PARTIAL) to the pseudo-header: the MSS is not in it, the length is', () => {
+    const b = new Uint8Array(256);
+    writeTcp(b, 64, { flags: SYN, options: MSS1460 });
+    makePartial(b, 64);
+    let m = decodeAt(b, 64, 64);
+    expect(m.csum & Csum.L4_PARTIAL).toBe(Csum.L4_PARTIAL);
+    const before = be16(b, 64 + 36);
+    expect(tcpmssMangle(m, 1410)).toBe(MssResult.REWRITTEN);
+    expect(be16(b, 64 + 36)).toBe(before);
+    const c = new Uint8Array(256);
+    writeTcp(c, 64, { flags: SYN });
+    makePartial(c, 64);
+    m = decodeAt(c, 64, 40);
+    expect(tcpmssMangle(m, 1410)).toBe(MssResult.INSERTED);
+    expect(be16(c, 64 + 36)).toBe(pseudoFold(c, 64)); // the pseudo-header of the 44-byte packet
+    expect(m.l4Csum).toBe(pseudoFold(c, 64));
   });
 });

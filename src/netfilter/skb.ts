@@ -92,6 +92,9 @@ export const AddrType = {
 /** No interface / no conntrack entry. */
 export const NONE = -1;
 
+/** Skb.sock values. */
+export const SockKind = { NONE: 0, KERNEL: 1 } as const;
+
 /**
  * One packet in flight through the hooks. Reused per packet by the path; every field is a number so the
  * shape stays monomorphic. `meta` reflects the current header values (after any NAT/mangle so far).
@@ -110,6 +113,12 @@ export class Skb {
   bridged = 0;
   /** skb->mark. */
   mark = 0;
+  /**
+   * The socket the packet is sent from, as `-m owner` sees it (SockKind): none for forwarded packets and
+   * those REJECT's nf_send_reset builds; a kernel control socket (no file, so no owner) for what the host's
+   * own stack answers with (ICMP, the RST for a closed port).
+   */
+  sock = 0;
   /** Conntrack entry index, or NONE (INVALID); `untracked` 1 for NOTRACK. */
   ct = NONE;
   ctInfo = 0;

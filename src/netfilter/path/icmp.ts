@@ -6,7 +6,7 @@
 import { IpProto } from '../../decode/meta.js';
 import { decodeIpv4Packet } from '../../decode/ipv4.js';
 import { Verify } from '../../decode/verify.js';
-import { NONE } from '../skb.js';
+import { NONE, SockKind } from '../skb.js';
 import type { Datapath } from './datapath.js';
 import type { Pkt } from './pkt.js';
 import { HEADROOM, PktType, RtKind } from './pkt.js';
@@ -28,6 +28,7 @@ function isError(type: number): boolean {
 function newReply(dp: Datapath, orig: Pkt): Pkt {
   const q = dp.pool.get();
   q.generated = 1;
+  q.sock = SockKind.KERNEL; // icmp_sk
   q.index = orig.index;
   q.vcpu = orig.vcpu;
   q.nowNs = orig.nowNs;

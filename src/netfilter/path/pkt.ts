@@ -97,6 +97,7 @@ export class Pkt extends Skb {
     this.physOut = NONE;
     this.bridged = 0;
     this.mark = 0;
+    this.sock = 0;
     this.ct = NONE;
     this.ctInfo = 0;
     this.untracked = 0;
@@ -141,6 +142,7 @@ export class Pkt extends Skb {
     this.physOut = o.physOut;
     this.bridged = o.bridged;
     this.mark = o.mark;
+    this.sock = o.sock;
     this.ct = o.ct;
     this.ctInfo = o.ctInfo;
     this.untracked = o.untracked;

@@ -6,7 +6,7 @@
 import { Csum, IpProto } from '../../decode/meta.js';
 import { decodeIpv4Packet } from '../../decode/ipv4.js';
 import { Verify } from '../../decode/verify.js';
-import { Hook, NONE, Verdict } from '../skb.js';
+import { Hook, NONE, SockKind, Verdict } from '../skb.js';
 import { RejectWith } from '../rules/target-data.js';
 import type { Datapath } from './datapath.js';
 import type { Pkt } from './pkt.js';
@@ -120,6 +120,7 @@ export function tcpSendReset(dp: Datapath, p: Pkt): void {
     return;
   }
   q.pktType = PktType.OUTGOING;
+  q.sock = SockKind.KERNEL; // the per-netns TCP control socket
   dp.sink.event(DatapathEvent.ANSWER, q, 256, 0, 'closed port');
   ipLocalOut(dp, q);
 }

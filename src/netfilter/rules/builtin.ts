@@ -17,6 +17,7 @@ import { dscpMatch, tosMatch } from './match/xt_dscp.js';
 import { pkttypeMatch } from './match/xt_pkttype.js';
 import { rpfilterMatch } from './match/xt_rpfilter.js';
 import { policyMatch } from './match/xt_policy.js';
+import { ownerMatch } from './match/xt_owner.js';
 import { macMatch } from './match/xt_mac.js';
 import { tcpmssMatch } from './match/xt_tcpmss.js';
 import { physdevMatchModule } from './match/xt_physdev.js';
@@ -63,6 +64,7 @@ export const BUILTIN_MATCHES: readonly MatchModule[] = [
   pkttypeMatch,
   rpfilterMatch,
   policyMatch,
+  ownerMatch,
   macMatch,
   tcpmssMatch,
   physdevMatchModule,

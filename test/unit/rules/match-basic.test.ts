@@ -230,3 +230,28 @@ describe('policy', () => {
     expect(parseOne('-m policy --dir out --pol none', 'filter', 'INPUT').issues[0]?.code).toBe('ERR_RULE_WRONG_HOOK');
   });
 });
+
+describe('owner', () => {
+  const out = (rule: string) => matchOf(rule, 'filter', 'OUTPUT');
+  const forwarded = () => skbOf({}, { sock: 0 });
+  const hostAnswer = () => skbOf({}, { sock: 1 }); // the kernel's ICMP or RST control socket
+  it('a packet without a socket matches only fully inverted tests', () => {
+    expect(evalMatch(out('-m owner --socket-exists'), forwarded(), env())).toBe(false);
+    expect(evalMatch(out('-m owner ! --socket-exists'), forwarded(), env())).toBe(true);
+    expect(evalMatch(out('-m owner ! --uid-owner 0'), forwarded(), env())).toBe(true);
+    expect(evalMatch(out('-m owner ! --uid-owner 0 --socket-exists'), forwarded(), env())).toBe(false);
+  });
+  it("a kernel socket exists but has no owner: only inverted uid/gid tests match", () => {
+    expect(evalMatch(out('-m owner --socket-exists'), hostAnswer(), env())).toBe(true);
+    expect(evalMatch(out('-m owner ! --socket-exists'), hostAnswer(), env())).toBe(false);
+    expect(evalMatch(out('-m owner --uid-owner 0'), hostAnswer(), env())).toBe(false);
+    expect(evalMatch(out('-m owner ! --gid-owner 0-10'), hostAnswer(), env())).toBe(true);
+  });
+  it('parses as libxt_owner: root is 0, other names are refused offline, --suppl-groups follows --gid-owner', () => {
+    const m = out('-m owner ! --uid-owner root --socket-exists');
+    expect(m.module.print(m.data, { family: 4 })).toBe('--socket-exists ! --uid-owner 0');
+    expect(parseOne('-m owner --uid-owner www-data', 'filter', 'OUTPUT').issues[0]?.message).toMatch(/cannot be resolved offline/);
+    expect(parseOne('-m owner --suppl-groups --gid-owner 5', 'filter', 'OUTPUT').issues.length).toBeGreaterThan(0);
+    expect(parseOne('-m owner --uid-owner 0', 'filter', 'INPUT').issues[0]?.code).toBe('ERR_RULE_WRONG_HOOK');
+  });
+});

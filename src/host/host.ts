@@ -6,6 +6,7 @@ import { Fib } from './fib.js';
 import type { HostIface, HostNeighbour, HostRoute, ListeningSocket } from './types.js';
 import { RouteType, Scope } from './types.js';
 import type { HostSysctls } from './sysctl.js';
+import { devConf, devConfOn } from './sysctl.js';
 import type { RuleHost } from '../netfilter/skb.js';
 
 export interface HostInit {
@@ -16,6 +17,16 @@ export interface HostInit {
   sysctls: HostSysctls;
   warnings: string[];
   source: string;
+}
+
+/** A device's effective route-lookup settings (IN_DEV_RPFILTER, IN_DEV_ACCEPT_LOCAL, ...). */
+export interface DevConf {
+  /** 0 off, 1 strict, 2 loose. */
+  readonly rpFilter: number;
+  readonly acceptLocal: boolean;
+  readonly routeLocalnet: boolean;
+  readonly sendRedirects: boolean;
+  readonly sharedMedia: boolean;
 }
 
 export class Host implements RuleHost {
@@ -31,6 +42,7 @@ export class Host implements RuleHost {
   private readonly byIfindex = new Map<number, HostIface>();
   private readonly listenKeys = new Set<number>();
   private readonly ifAddrs = new Set<number>();
+  private readonly confs: (DevConf | undefined)[] = [];
 
   constructor(init: HostInit) {
     this.ifaces = init.ifaces;
@@ -47,6 +59,27 @@ export class Host implements RuleHost {
     this.source = init.source;
     for (const s of init.listening) this.listenKeys.add(listenKey(s.proto === 'tcp' ? 6 : 17, s.port));
     for (const i of init.ifaces) for (const a of i.addrs) this.ifAddrs.add(a.local);
+  }
+
+  /**
+   * The effective per-device settings of interface `id` (conf.all combined with the device's own), made
+   * once per interface: route lookups read them for every packet. The sysctls must not change afterwards.
+   */
+  conf(id: number): DevConf {
+    let c = this.confs[id];
+    if (c === undefined) {
+      const n = this.ifaces[id]!.name;
+      const s = this.sysctls;
+      c = {
+        rpFilter: devConf(s, n, 'rp_filter'),
+        acceptLocal: devConfOn(s, n, 'accept_local'),
+        routeLocalnet: devConfOn(s, n, 'route_localnet'),
+        sendRedirects: devConfOn(s, n, 'send_redirects'),
+        sharedMedia: devConfOn(s, n, 'shared_media'),
+      };
+      this.confs[id] = c;
+    }
+    return c;
   }
 
   /** inet_lookup_ifaddr_rcu: is `addr` an address configured on one of the interfaces? HOT. */

@@ -3,7 +3,6 @@
 // source address the kernel picks). The result is stored on the Pkt (skb_dst).
 
 import { RouteType } from '../../host/types.js';
-import { devConf, devConfOn } from '../../host/sysctl.js';
 import type { Datapath } from './datapath.js';
 import type { Pkt } from './pkt.js';
 import { RtKind } from './pkt.js';
@@ -104,7 +103,7 @@ export function routeInput(dp: Datapath, p: Pkt, dev: number): number {
 
 /** IN_DEV_NET_ROUTE_LOCALNET: may 127/8 addresses be routed on `dev`? */
 function localnetOk(dp: Datapath, dev: number): boolean {
-  return devConfOn(dp.host.sysctls, dp.host.iface(dev).name, 'route_localnet');
+  return dp.host.conf(dev).routeLocalnet;
 }
 
 /** brd_input: a broadcast is validated unless its source is 0.0.0.0. */
@@ -147,17 +146,16 @@ function sourceRefused(dp: Datapath, v: number): number {
  */
 export function validateSource(dp: Datapath, saddr: number, dev: number, oif: number): number {
   const host = dp.host;
-  const sys = host.sysctls;
-  const name = host.iface(dev).name;
-  const rpf = devConf(sys, name, 'rp_filter');
-  if (rpf === 0 && (dev !== oif || !devConfOn(sys, name, 'send_redirects'))) {
-    if (devConfOn(sys, name, 'accept_local')) return 0;
+  const conf = host.conf(dev);
+  const rpf = conf.rpFilter;
+  if (rpf === 0 && (dev !== oif || !conf.sendRedirects)) {
+    if (conf.acceptLocal) return 0;
     if (!host.fib.customLocalRoutes) return host.isIfAddr(saddr) ? SRC_MARTIAN : 0;
   }
   const r = host.fib.lookup(saddr);
   // last_resort: no route back at all
   if (r === null) return rpf !== 0 ? SRC_RPF : 0;
-  if (r.type !== RouteType.UNICAST && (r.type !== RouteType.LOCAL || !devConfOn(sys, name, 'accept_local'))) return SRC_MARTIAN;
+  if (r.type !== RouteType.UNICAST && (r.type !== RouteType.LOCAL || !conf.acceptLocal)) return SRC_MARTIAN;
   // the nexthop uses dev: scope host (no gateway) means directly connected
   if (r.dev === dev || (r.type === RouteType.LOCAL && dev === dp.lo)) return r.gateway === 0 ? 1 : 0;
   if (host.iface(dev).addrs.length === 0) return rpf !== 0 ? SRC_RPF : 0;
@@ -174,10 +172,9 @@ export function validateSource(dp: Datapath, saddr: number, dev: number, oif: nu
  */
 function doRedirect(dp: Datapath, inDev: number, outDev: number, gateway: number, saddr: number): boolean {
   if (outDev !== inDev) return false;
-  const name = dp.host.iface(inDev).name;
-  const sys = dp.host.sysctls;
-  if (!devConfOn(sys, name, 'send_redirects')) return false;
-  return devConfOn(sys, name, 'shared_media') || dp.host.onLink(inDev, saddr, gateway);
+  const conf = dp.host.conf(inDev);
+  if (!conf.sendRedirects) return false;
+  return conf.sharedMedia || dp.host.onLink(inDev, saddr, gateway);
 }
 
 /** A silent drop inside the route lookup: the reason is kept for the drop annotation. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fromHex, putBe16, putBe32, be16, be32 } from '../../src/util/bytes.js';
-import { csumReplace2, csumReplace4, ipv4HeaderChecksum, csumVerifies, l4Checksum, pseudoHeaderSum, udpCsumReplace4 } from '../../src/wire/checksum.js';
+import { csumPartialReplace, csumReplace2, csumReplace4, ipv4HeaderChecksum, csumVerifies, l4Checksum, pseudoHeaderSum, udpCsumReplace4 } from '../../src/wire/checksum.js';
 
 // IPv4 header from RFC 1071-style worked examples (Wikipedia "IPv4 header checksum"): checksum 0xb861.
 const HDR = fromHex('4500 0073 0000 4000 4011 b861 c0a8 0001 c0a8 00c7');
@@ -55,4 +55,24 @@ describe('checksums', () => {
     putBe32(b, 0, 0xc0a80001);
     expect(be32(b, 0)).toBe(0xc0a80001);
   });
+
+  it('moves a CHECKSUM_PARTIAL field (the folded pseudo-header sum) as recomputing it would', () => {
+    const fold = (x: number): number => {
+      while (x > 0xffff) x = (x & 0xffff) + Math.floor(x / 65536);
+      return x;
+    };
+    fc.assert(
+      fc.property(fc.nat(0xffffffff), fc.nat(0xffffffff), fc.nat(0xffffffff), fc.integer({ min: 0, max: 65515 }), fc.nat(0xffffffff), (s, d, s2, len, d2) => {
+        const field = fold(pseudoHeaderSum(s, d, 6, len));
+        // the source address changes (SNAT), then the destination (DNAT), then the length (TCPMSS)
+        let f = csumPartialReplace(field, s, s2);
+        expect(f).toBe(fold(pseudoHeaderSum(s2, d, 6, len)));
+        f = csumPartialReplace(f, d, d2);
+        expect(f).toBe(fold(pseudoHeaderSum(s2, d2, 6, len)));
+        f = csumPartialReplace(f, len, len + 4);
+        expect(f).toBe(fold(pseudoHeaderSum(s2, d2, 6, len + 4)));
+      }),
+    );
+  });
 });
+

@@ -155,16 +155,20 @@ export class Ipv4Manip {
       this.lostCsum(oldAddr, newAddr, oldPort, newPort, portOff + 2 <= capEnd);
       return true;
     }
-    let c: number;
-    if (this.partial) c = csumPartialReplace(be16(b, co), oldAddr, newAddr);
-    else {
-      c = csumReplace4(be16(b, co), oldAddr, newAddr); // pseudo-header address
-      c = csumReplace4(c, oldPort, newPort); // inet_proto_csum_replace2 widens to 32 bits
-    }
+    const c = this.replaceAddrPort(be16(b, co), oldAddr, newAddr, oldPort, newPort);
     putBe16(b, co, c);
     r.l4CsumSet = 1;
     r.l4Csum = c;
     return true;
+  }
+
+  /**
+   * inet_proto_csum_replace4 for the pseudo-header address, then inet_proto_csum_replace2 (widened to 32
+   * bits) for the port; on a CHECKSUM_PARTIAL field only the address moves it. HOT.
+   */
+  private replaceAddrPort(check: number, oldAddr: number, newAddr: number, oldPort: number, newPort: number): number {
+    if (this.partial) return csumPartialReplace(check, oldAddr, newAddr);
+    return csumReplace4(csumReplace4(check, oldAddr, newAddr), oldPort, newPort);
   }
 
   /** __udp_manip_pkt: a zero UDP checksum means "none" and stays zero; a computed zero becomes 0xffff. */
@@ -189,12 +193,7 @@ export class Ipv4Manip {
     if (captured) {
       const check = be16(b, co);
       if (lite || check !== 0 || this.partial) {
-        let c: number;
-        if (this.partial) c = csumPartialReplace(check, oldAddr, newAddr);
-        else {
-          c = csumReplace4(check, oldAddr, newAddr);
-          c = csumReplace4(c, oldPort, newPort);
-        }
+        let c = this.replaceAddrPort(check, oldAddr, newAddr, oldPort, newPort);
         if (c === 0) c = 0xffff; // CSUM_MANGLED_0
         putBe16(b, co, c);
         r.l4CsumSet = 1;

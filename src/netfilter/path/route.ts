@@ -6,6 +6,7 @@ import { RouteType } from '../../host/types.js';
 import type { Datapath } from './datapath.js';
 import type { Pkt } from './pkt.js';
 import { RtKind } from './pkt.js';
+import { NONE } from '../skb.js';
 
 /** Outcome of an input route lookup that did not give a usable route. */
 export const RouteError = {
@@ -70,7 +71,7 @@ export function routeInput(dp: Datapath, p: Pkt, dev: number): number {
     case RouteType.BROADCAST:
       return broadcastInput(dp, p, dev);
     case RouteType.LOCAL: {
-      const v = validateSource(dp, saddr, dev, 0);
+      const v = validateSource(dp, saddr, dev, NONE);
       if (v < 0) return sourceRefused(dp, v);
       p.rtKind = RtKind.LOCAL;
       p.rtDev = dp.lo >= 0 ? dp.lo : dev;
@@ -110,7 +111,7 @@ function localnetOk(dp: Datapath, dev: number): boolean {
 function broadcastInput(dp: Datapath, p: Pkt, dev: number): number {
   const saddr = p.meta.saddr;
   if (!isZeronet(saddr)) {
-    const v = validateSource(dp, saddr, dev, 0);
+    const v = validateSource(dp, saddr, dev, NONE);
     if (v < 0) return sourceRefused(dp, v);
   }
   p.rtKind = RtKind.BROADCAST;
@@ -128,7 +129,7 @@ function mcValidateSource(dp: Datapath, p: Pkt, dev: number, onLo: boolean): num
     if ((p.meta.daddr & 0xffffff00) >>> 0 !== 0xe0000000 && p.meta.ipProto !== 2) return silent(dp, 'martian source');
     return RouteError.OK;
   }
-  const v = validateSource(dp, saddr, dev, 0);
+  const v = validateSource(dp, saddr, dev, NONE);
   return v < 0 ? sourceRefused(dp, v) : RouteError.OK;
 }
 
@@ -137,7 +138,7 @@ function sourceRefused(dp: Datapath, v: number): number {
 }
 
 /**
- * fib_validate_source for a packet from `saddr` arriving on `dev` and leaving by `oif` (0 when delivered
+ * fib_validate_source for a packet from `saddr` arriving on `dev` and leaving by `oif` (NONE when delivered
  * locally): SRC_MARTIAN or SRC_RPF when refused, else 1 when the source is directly connected through `dev`
  * (which lets a redirect be sent) and 0 otherwise. Without rp_filter, and unless the packet may earn a
  * redirect, the kernel only refuses sources that are addresses of the host (accept_local off, no custom

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadSnapshot } from '../../../src/host/snapshot.js';
 import { parseIpv4 as ip } from '../../../src/util/ipv4.js';
-import { AddrType } from '../../../src/netfilter/skb.js';
+import { AddrType, NONE } from '../../../src/netfilter/skb.js';
 import { SnapshotError } from '../../../src/util/errors.js';
 import { devConf, devConfOn } from '../../../src/host/sysctl.js';
 import { validateSource } from '../../../src/netfilter/path/route.js';
@@ -100,12 +100,13 @@ describe('host snapshot', () => {
       const host = loadSnapshot(write({ 'ip-addr.json': ADDR, 'ip-route.json': routes, 'sysctl.txt': sysctl }));
       const dp = { host, lo: host.byName('lo')!.id } as unknown as Datapath;
       const dev = (n: string): number => host.byName(n)!.id;
-      return (src: string, inDev: string, outDev = ''): number => validateSource(dp, ip(src), dev(inDev), outDev === '' ? 0 : dev(outDev));
+      return (src: string, inDev: string, outDev = ''): number => validateSource(dp, ip(src), dev(inDev), outDev === '' ? NONE : dev(outDev));
     };
     const off = load('');
     expect(off('172.17.0.1', 'eth0')).toBeLessThan(0); // a host address from outside: martian
     expect(off('198.51.100.7', 'docker0')).toBeLessThan(0); // secondaries too
     expect(off('172.17.0.9', 'eth0')).toBe(0); // no rp_filter: any other source
+    expect(off('172.17.255.255', 'lo')).toBe(0); // delivered locally on interface 0: still no route lookup
     expect(load('net.ipv4.conf.eth0.accept_local = 1\n')('172.17.0.1', 'eth0')).toBe(0);
     expect(load('', ROUTE)('172.17.0.1', 'eth0')).toBeLessThan(0); // custom local routes: the FIB says local
     const strict = load('net.ipv4.conf.eth0.rp_filter = 1\n');

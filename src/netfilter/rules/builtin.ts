@@ -18,6 +18,7 @@ import { pkttypeMatch } from './match/xt_pkttype.js';
 import { rpfilterMatch } from './match/xt_rpfilter.js';
 import { policyMatch } from './match/xt_policy.js';
 import { ownerMatch } from './match/xt_owner.js';
+import { sctpMatch } from './match/xt_sctp.js';
 import { macMatch } from './match/xt_mac.js';
 import { tcpmssMatch } from './match/xt_tcpmss.js';
 import { physdevMatchModule } from './match/xt_physdev.js';
@@ -65,6 +66,7 @@ export const BUILTIN_MATCHES: readonly MatchModule[] = [
   rpfilterMatch,
   policyMatch,
   ownerMatch,
+  sctpMatch,
   macMatch,
   tcpmssMatch,
   physdevMatchModule,

@@ -255,3 +255,43 @@ describe('owner', () => {
     expect(parseOne('-m owner --uid-owner 0', 'filter', 'INPUT').issues[0]?.code).toBe('ERR_RULE_WRONG_HOOK');
   });
 });
+
+describe('sctp', () => {
+  /** An IPv4/SCTP packet from port 5000 to 9999 whose chunks are [type, flags, length] (padded to 4). */
+  const sctp = (chunks: Array<[number, number, number]>) => {
+    const data = new Uint8Array(512);
+    let off = 14 + 20 + 12;
+    data.set([0x13, 0x88, 0x27, 0x0f], 34);
+    for (const [type, flags, len] of chunks) {
+      data.set([type, flags, len >> 8, len & 0xff], off);
+      off += (len + 3) & ~3;
+    }
+    return skbOf({ data, caplen: off, frameOff: 0, ipProto: 132, ipTotalLen: off - 14, l4Off: 34, l4Len: off - 34, sport: 5000, dport: 9999 });
+  };
+  const m = (rule: string) => matchOf(`-p sctp -m sctp ${rule}`);
+  it('matches ports as kube-proxy writes them', () => {
+    expect(evalMatch(m('--dport 9999'), sctp([[1, 0, 20]]), env())).toBe(true);
+    expect(evalMatch(m('! --dport 9999'), sctp([[1, 0, 20]]), env())).toBe(false);
+    expect(evalMatch(m('--sport 1:4999'), sctp([[1, 0, 20]]), env())).toBe(false);
+  });
+  it('walks the chunks for all, any and only, with flag conditions', () => {
+    const p = sctp([[0, 0x03, 20], [3, 0, 16]]); // DATA with B and E set, then SACK
+    expect(evalMatch(m('--chunk-types any INIT,SACK'), p, env())).toBe(true);
+    expect(evalMatch(m('--chunk-types all DATA,SACK'), p, env())).toBe(true);
+    expect(evalMatch(m('--chunk-types all DATA,INIT'), p, env())).toBe(false);
+    expect(evalMatch(m('--chunk-types only DATA'), p, env())).toBe(false);
+    expect(evalMatch(m('--chunk-types only DATA,SACK'), p, env())).toBe(true);
+    expect(evalMatch(m('--chunk-types any DATA:Be'), p, env())).toBe(false); // E is set
+    expect(evalMatch(m('--chunk-types any DATA:BE'), p, env())).toBe(true);
+    expect(evalMatch(m('! --chunk-types any INIT'), p, env())).toBe(true);
+  });
+  it('drops a packet whose chunk has length 0 (hotdrop)', () => {
+    const e = env();
+    expect(evalMatch(m('--chunk-types any INIT'), sctp([[1, 0, 0]]), e)).toBe(false);
+    expect(e.hotdrop).toBe(1);
+  });
+  it('prints as libxt_sctp saves', () => {
+    const x = m('! --dport 80:90 --chunk-types only data:bE,SACK');
+    expect(x.module.print(x.data, { family: 4 })).toBe('! --dport 80:90 --chunk-types only DATA:bE,SACK');
+  });
+});

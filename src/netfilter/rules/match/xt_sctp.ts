@@ -136,7 +136,9 @@ function matchChunks(d: SctpData, skb: Skb, env: { hotdrop: number }): boolean {
       } else if (!flagsOk(d, type, flags)) return false;
     } else if (d.matchType === MATCH_ONLY) return false;
   } while (off < end);
-  return d.matchType === MATCH_ALL ? LEFT.every((w) => w === 0) : d.matchType === MATCH_ONLY;
+  if (d.matchType !== MATCH_ALL) return d.matchType === MATCH_ONLY;
+  for (let i = 0; i < 8; i++) if (LEFT[i] !== 0) return false;
+  return true;
 }
 
 /** SCCHECK: an option not given passes; a given one is its condition, inverted with `!`. */

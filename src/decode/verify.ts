@@ -66,8 +66,7 @@ export function verifyL4(m: PacketMeta, c: DecodeCounters, off: number, len: num
     c.values[C_L4_CSUM_UNVERIFIABLE]! += 1;
     return;
   }
-  let sum = sumWords(viewOf(m.data), off, len, pseudo);
-  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 65536);
+  const sum = foldSum(sumWords(viewOf(m.data), off, len, pseudo));
   if (sum !== 0xffff && pseudo !== 0 && foldSum(pseudo) === m.l4Csum) return markPartial(m, c);
   m.csum |= CS_L4_CHECKED;
   c.values[C_L4_CSUM_CHECKED]! += 1;

@@ -2,7 +2,6 @@
 // through ingress mapping and the vCPU scheduler into the datapath, and writes every output. Deterministic
 // for given inputs, seed, --cpus and timing options (ARCHITECTURE.md, determinism contract).
 
-import { unmodelledWarnings } from '../netfilter/rules/unmodelled.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CaptureCursor } from '../capture/types.js';
@@ -36,6 +35,7 @@ import { neighSend } from '../netfilter/path/ip-output.js';
 import { bridgedDnatSend } from '../netfilter/path/bridge.js';
 import { icmpSend } from '../netfilter/path/icmp.js';
 import type { NeighEvents } from '../netfilter/path/neigh.js';
+import { unmodelledWarnings } from '../netfilter/rules/unmodelled.js';
 import { formatConntrackList, formatConntrackStats } from '../report/conntrack-text.js';
 import { IngressMap, Skip, superPacket } from './ingress.js';
 import type { IngressBindings } from './ingress.js';

@@ -92,6 +92,9 @@ export const AddrType = {
 /** No interface / no conntrack entry. */
 export const NONE = -1;
 
+/** Skb.ctTmpl bits. */
+export const CtTmpl = { ATTACHED: 1, ZONE_FROM_MARK: 2 } as const;
+
 /** Skb.sock values. */
 export const SockKind = { NONE: 0, KERNEL: 1 } as const;
 
@@ -119,6 +122,12 @@ export class Skb {
    * own stack answers with (ICMP, the RST for a closed port).
    */
   sock = 0;
+  /**
+   * A CT target's template: CtTmpl bits (attached; its zone id comes from the mark, `--zone mark`), and the
+   * zone it gives the packet (packed as Tuple.zone; 0 the default), read when conntrack looks it up.
+   */
+  ctTmpl = 0;
+  ctZone = 0;
   /** Conntrack entry index, or NONE (INVALID); `untracked` 1 for NOTRACK. */
   ct = NONE;
   ctInfo = 0;

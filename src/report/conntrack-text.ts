@@ -48,15 +48,22 @@ function tupleText(proto: number, t: CtTupleDump): string {
 export function formatConntrackEntry(e: CtEntryDump, opts: ConntrackTextOptions): string {
   let s = padded('ipv4', 2) + padded(PROTO_NAMES[e.proto] ?? 'unknown', e.proto) + `${e.timeout} `;
   if (e.proto === 6) s += `${e.state} `;
+  // a zone for one direction only prints after that tuple (CTA_TUPLE_ZONE), one for both after the mark
+  const zid = e.zone & 0xffff;
+  const dirs = e.zone >>> 16;
   s += tupleText(e.proto, e.original);
+  if (zid !== 0 && dirs === 1) s += `zone-orig=${zid} `;
   if (opts.acct) s += `packets=${e.original.packets} bytes=${e.original.bytes} `;
   if ((e.status & CtStatus.SEEN_REPLY) === 0) s += '[UNREPLIED] ';
   s += tupleText(e.proto, e.reply);
+  if (zid !== 0 && dirs === 2) s += `zone-reply=${zid} `;
   if (opts.acct) s += `packets=${e.reply.packets} bytes=${e.reply.bytes} `;
   if ((e.status & CtStatus.HW_OFFLOAD) !== 0) s += '[HW_OFFLOAD] ';
   else if ((e.status & CtStatus.OFFLOAD) !== 0) s += '[OFFLOAD] ';
   else if ((e.status & CtStatus.ASSURED) !== 0) s += '[ASSURED] ';
-  s += `mark=${e.mark} use=${e.use} `;
+  s += `mark=${e.mark} `;
+  if (zid !== 0 && dirs === 3) s += `zone=${zid} `;
+  s += `use=${e.use} `;
   return s.slice(0, -1); // the last blank is deleted
 }
 

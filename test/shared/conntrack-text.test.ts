@@ -44,6 +44,7 @@ function parseLine(line: string): CtEntryDump {
   const tuples: CtTupleDump[] = [];
   let status = CtStatus.SEEN_REPLY | CtStatus.CONFIRMED;
   let mark = -1;
+  let zone = 0;
   let use = -1;
   let cur: CtTupleDump | null = null;
   for (; i < words.length; i++) {
@@ -64,12 +65,15 @@ function parseLine(line: string): CtEntryDump {
       else if (k === 'packets') cur!.packets = Number(v);
       else if (k === 'bytes') cur!.bytes = Number(v);
       else if (k === 'mark') mark = Number(v);
+      else if (k === 'zone') zone = (3 << 16) | Number(v);
+      else if (k === 'zone-orig') zone = (1 << 16) | Number(v);
+      else if (k === 'zone-reply') zone = (2 << 16) | Number(v);
       else if (k === 'use') use = Number(v);
       else throw new Error(`unexpected field ${w}`);
     }
   }
   expect(tuples.length).toBe(2);
-  return { id: 0, proto, timeout, state, original: tuples[0]!, reply: tuples[1]!, status, mark, use, createdVcpu: 0, createdNs: 0, confirmedNs: 0 };
+  return { id: 0, proto, timeout, state, original: tuples[0]!, reply: tuples[1]!, status, mark, zone, use, createdVcpu: 0, createdNs: 0, confirmedNs: 0 };
 }
 
 describeShared('conntrack -L text matches the kernel recordings', () => {

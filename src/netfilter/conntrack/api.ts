@@ -143,6 +143,8 @@ export interface CtEntryDump {
   /** IPS_* status bits. */
   status: number;
   mark: number;
+  /** The entry's zone, packed as Tuple.zone (0: the default zone). */
+  zone: number;
   use: number;
   /** vCPU and start time (ns) of the packet that created the entry; virtual time it became visible. */
   createdVcpu: number;

@@ -16,6 +16,7 @@ import {
   R_RSRC,
   R_STATE,
   R_STRIDE,
+  R_ZONE,
   RecState,
   V_STATUS,
   V_STRIDE,
@@ -27,6 +28,7 @@ import {
 import { linkMatches, nextLink } from './lookup.js';
 import { allowClash } from './proto-udp.js';
 import type { Tuple } from './tuple.js';
+import { zoneIdFor } from './tuple.js';
 
 /** Chains shorter than this never need the random limit (MIN_CHAINLEN). */
 const MIN_CHAINLEN = 50;
@@ -37,15 +39,15 @@ const CHAIN_TOO_LONG = -1;
  * Walk the chain of `tu` as the confirmer (v, f) sees it: the first matching live entry's link, 0, or
  * CHAIN_TOO_LONG when more nodes than the (lazily drawn) limit were passed without a match. HOT.
  */
-function walk(c: Conntrack, tu: Tuple, v: number, f: number, limit: { value: number }): number {
+function walk(c: Conntrack, tu: Tuple, dir: number, v: number, f: number, limit: { value: number }): number {
   const t = c.table;
   const R = c.R;
-  let link = Atomics.load(t.heads, t.bucketOf(tu.src, tu.dst, tu.sport, tu.dport, tu.proto));
+  let link = Atomics.load(t.heads, t.bucketOf(tu.src, tu.dst, tu.sport, tu.dport, tu.proto, zoneIdFor(tu.zone, dir)));
   let chainlen = 0;
   while (link !== 0) {
     const next = nextLink(R, link);
     const idx = (link - 1) >> 1;
-    if (c.ver.visible(idx, v, f) && !c.ver.expired(c.ver.view(idx, v, f), f) && linkMatches(R, link, tu)) return link;
+    if (c.ver.visible(idx, v, f) && !c.ver.expired(c.ver.view(idx, v, f), f) && linkMatches(R, link, tu, tu.zone)) return link;
     if (chainlen >= MIN_CHAINLEN && limit.value < 0) limit.value = t.drawChainLimit();
     if (limit.value >= 0 && chainlen > limit.value) return CHAIN_TOO_LONG;
     chainlen++;
@@ -62,6 +64,8 @@ function canMerge(R: Int32Array, winner: number, loser: number): boolean {
   const w = winner * R_STRIDE;
   const l = loser * R_STRIDE;
   if (R[w + R_PROTO] !== R[l + R_PROTO]) return false;
+  // nf_ct_zone_equal in both directions
+  for (let d = 0; d < 2; d++) if (zoneIdFor(R[w + R_ZONE]!, d) !== zoneIdFor(R[l + R_ZONE]!, d)) return false;
   let same = true;
   let mirror = true;
   for (let i = 0; i < 4; i++) {
@@ -116,7 +120,7 @@ function resolveClash(c: Conntrack, skb: Skb, link: number, f: number): number {
   // nf_ct_resolve_clash_harder: the reply direction must not clash, unless both tuples are identical
   const reply = c.getTuple(loser, 1, c.tuple2);
   LIMIT.value = 1 << 30; // the kernel walks this chain without a length limit
-  const h = walk(c, reply, v, f, LIMIT);
+  const h = walk(c, reply, 1, v, f, LIMIT);
   if (h > 0) {
     const w2 = (h - 1) >> 1;
     return canMerge(R, w2, loser) ? merge(c, skb, w2) : fail(c, skb, true);
@@ -144,10 +148,10 @@ export function confirmSkb(c: Conntrack, skb: Skb, f: number): number {
 
   LIMIT.value = -1;
   const orig = c.getTuple(ct, 0, c.tuple);
-  let h = walk(c, orig, v, f, LIMIT);
+  let h = walk(c, orig, 0, v, f, LIMIT);
   if (h === 0) {
     const reply = c.getTuple(ct, 1, c.tuple2);
-    h = walk(c, reply, v, f, LIMIT);
+    h = walk(c, reply, 1, v, f, LIMIT);
   }
   if (h === CHAIN_TOO_LONG) {
     c.stats.inc(v, CtStat.CHAINTOOLONG);

@@ -4,7 +4,7 @@
 // Confirmation and clashes live in confirm.ts, dumps in dump.ts.
 
 import { IpProto, L3 } from '../../decode/meta.js';
-import { CtInfo, CtStatus, Hook, NONE, Verdict } from '../skb.js';
+import { CtInfo, CtStatus, CtTmpl, Hook, NONE, Verdict } from '../skb.js';
 import type { HookNumber, Skb } from '../skb.js';
 import type { ConntrackApi, ConntrackOptions, CtEntryDump, Viewer } from './api.js';
 import { CtStat, TcpState } from './api.js';
@@ -22,6 +22,7 @@ import {
   R_RSRC,
   R_STATE,
   R_STRIDE,
+  R_ZONE,
   RecState,
   SEEN_END,
   V_MARK,
@@ -42,7 +43,7 @@ import { CtStats } from './stats.js';
 import { CtTable } from './table.js';
 import type { TrackerHost } from './tracker.js';
 import { TrackRet } from './tracker.js';
-import { Tuple, invertTuple } from './tuple.js';
+import { Tuple, invertTuple, packZone, zoneIdFor } from './tuple.js';
 import { Versions } from './versions.js';
 
 /** init_conntrack results besides an entry index. */
@@ -109,6 +110,7 @@ export class Conntrack implements ConntrackApi, TrackerHost {
         return Verdict.ACCEPT;
       }
       if (r === IcmpErr.LOOKUP) {
+        this.tuple.zone = templateZone(skb); // icmp_error_message looks the quoted flow up in the template's zone
         this.attachIcmpError(skb);
         return Verdict.ACCEPT;
       }
@@ -151,6 +153,7 @@ export class Conntrack implements ConntrackApi, TrackerHost {
   private resolveNormalCt(skb: Skb): number {
     const tu = this.tuple;
     if (!packetTuple(skb.meta, tu)) return 0;
+    tu.zone = templateZone(skb);
     const cpu = skb.vcpu;
     const now = skb.nowNs;
     const link = this.look.find(tu, cpu, now);
@@ -183,7 +186,7 @@ export class Conntrack implements ConntrackApi, TrackerHost {
     const now = skb.nowNs;
     const t = this.table;
     if (this.cfg.max !== 0 && t.count() + 1 > this.cfg.max) {
-      const drops = this.look.earlyDrop(t.bucketOf(tu.src, tu.dst, tu.sport, tu.dport, tu.proto), cpu, now);
+      const drops = this.look.earlyDrop(t.bucketOf(tu.src, tu.dst, tu.sport, tu.dport, tu.proto, zoneIdFor(tu.zone, 0)), cpu, now);
       if (drops === 0) return INIT_NOMEM; // "nf_conntrack: table full, dropping packet"
       this.stats.add(cpu, CtStat.EARLY_DROP, drops);
     }
@@ -193,6 +196,7 @@ export class Conntrack implements ConntrackApi, TrackerHost {
     const b = idx * R_STRIDE;
     R[b + R_STATE] = RecState.UNCONFIRMED;
     R[b + R_PROTO] = tu.proto;
+    R[b + R_ZONE] = tu.zone | 0;
     R[b + R_OSRC] = tu.src | 0;
     R[b + R_OSRC + 1] = tu.dst | 0;
     R[b + R_OSRC + 2] = tu.sport;
@@ -381,6 +385,7 @@ export class Conntrack implements ConntrackApi, TrackerHost {
   getTuple(ct: number, dir: number, out: Tuple): Tuple {
     const b = ct * R_STRIDE + R_OSRC + (dir === 0 ? 0 : 4);
     const R = this.R;
+    out.zone = R[ct * R_STRIDE + R_ZONE]! >>> 0;
     return out.set(R[b]! >>> 0, R[b + 1]! >>> 0, R[b + 2]!, R[b + 3]!, R[ct * R_STRIDE + R_PROTO]!);
   }
 
@@ -452,6 +457,15 @@ export class Conntrack implements ConntrackApi, TrackerHost {
     const i = ct * F_STRIDE + F_PKTS_O + dir * 2;
     return { packets: this.F[i]!, bytes: this.F[i + 1]! };
   }
+}
+
+/**
+ * nf_ct_zone_tmpl: the zone the CT target's template gives the packet (packed, see Tuple.zone), the mark's
+ * low 16 bits with `--zone mark`; the default zone without a template. HOT.
+ */
+function templateZone(skb: Skb): number {
+  if ((skb.ctTmpl & CtTmpl.ZONE_FROM_MARK) !== 0) return packZone(skb.mark & 0xffff, skb.ctZone >>> 16);
+  return skb.ctZone;
 }
 
 /** Build a conntrack engine (options validated eagerly; NfError ERR_CT_OPTION on bad values). */

@@ -45,6 +45,8 @@ export const R_HIST_SEQ = 18;
 export const R_FREE_NEXT = 19;
 /** Bumped on every allocation, so a stale handle can be told from a reused record. */
 export const R_GEN = 20;
+/** The entry's conntrack zone, packed as Tuple.zone (zoneIdFor reads it per direction). */
+export const R_ZONE = 21;
 export const R_STRIDE = 24;
 
 // --- F: Float64 fields per record -------------------------------------------------------------------

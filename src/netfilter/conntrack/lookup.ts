@@ -12,6 +12,7 @@ import {
   R_PROTO,
   R_STATE,
   R_STRIDE,
+  R_ZONE,
   RecState,
   V_STATUS,
   V_STRIDE,
@@ -19,6 +20,7 @@ import {
 import type { Lifecycle } from './lifecycle.js';
 import type { CtTable } from './table.js';
 import type { Tuple } from './tuple.js';
+import { zoneIdFor } from './tuple.js';
 import type { Versions } from './versions.js';
 
 const NF_CT_EVICTION_RANGE = 8;
@@ -29,13 +31,22 @@ export function nextLink(R: Int32Array, link: number): number {
   return R[i * R_STRIDE + (((link - 1) & 1) === 0 ? R_NEXT_O : R_NEXT_R)]!;
 }
 
-/** Does the tuple hashed under `link` equal `tu`? HOT. */
-export function linkMatches(R: Int32Array, link: number, tu: Tuple): boolean {
+/**
+ * nf_ct_key_equal: does the tuple hashed under `link` equal `tu`, in `zone` (packed) as seen from that
+ * link's direction (nf_ct_zone_equal)? HOT.
+ */
+export function linkMatches(R: Int32Array, link: number, tu: Tuple, zone: number): boolean {
   const i = (link - 1) >> 1;
+  const dir = (link - 1) & 1;
   const b = i * R_STRIDE;
-  const o = b + R_OSRC + ((link - 1) & 1) * 4;
+  const o = b + R_OSRC + dir * 4;
   return (
-    R[o] === (tu.src | 0) && R[o + 1] === (tu.dst | 0) && R[o + 2] === tu.sport && R[o + 3] === tu.dport && R[b + R_PROTO] === tu.proto
+    R[o] === (tu.src | 0) &&
+    R[o + 1] === (tu.dst | 0) &&
+    R[o + 2] === tu.sport &&
+    R[o + 3] === tu.dport &&
+    R[b + R_PROTO] === tu.proto &&
+    zoneIdFor(R[b + R_ZONE]!, dir) === zoneIdFor(zone, dir)
   );
 }
 
@@ -48,7 +59,8 @@ export function sameOriginal(R: Int32Array, i: number, j: number): boolean {
     R[a + R_OSRC] === R[b + R_OSRC] &&
     R[a + R_OSRC + 1] === R[b + R_OSRC + 1] &&
     R[a + R_OSRC + 2] === R[b + R_OSRC + 2] &&
-    R[a + R_OSRC + 3] === R[b + R_OSRC + 3]
+    R[a + R_OSRC + 3] === R[b + R_OSRC + 3] &&
+    zoneIdFor(R[a + R_ZONE]!, 0) === zoneIdFor(R[b + R_ZONE]!, 0)
   );
 }
 
@@ -71,14 +83,14 @@ export class Lookup {
   find(tu: Tuple, v: number, time: number): number {
     const t = this.t;
     const R = t.R;
-    let link = Atomics.load(t.heads, t.bucketOf(tu.src, tu.dst, tu.sport, tu.dport, tu.proto));
+    let link = Atomics.load(t.heads, t.bucketOf(tu.src, tu.dst, tu.sport, tu.dport, tu.proto, zoneIdFor(tu.zone, 0)));
     while (link !== 0) {
       const next = nextLink(R, link);
       const idx = (link - 1) >> 1;
       if (this.ver.visible(idx, v, time)) {
         if (this.ver.expired(this.ver.view(idx, v, time), time)) {
           if (this.life.reapable(idx, time)) this.life.reap(idx);
-        } else if (linkMatches(R, link, tu)) {
+        } else if (linkMatches(R, link, tu, tu.zone)) {
           return link;
         }
       }
@@ -88,20 +100,21 @@ export class Lookup {
   }
 
   /**
-   * nf_conntrack_tuple_taken: `tu` is used by a live entry other than `ignored` visible to (v, time), not
-   * counting an entry with the same ORIGINAL tuple as `ignored`. HOT.
+   * nf_conntrack_tuple_taken: `tu` (a candidate REPLY tuple, in `ignored`'s zone) is used by a live entry
+   * other than `ignored` visible to (v, time), not counting an entry with the same ORIGINAL tuple. HOT.
    */
   taken(tu: Tuple, ignored: number, v: number, time: number): boolean {
     const t = this.t;
     const R = t.R;
-    let link = Atomics.load(t.heads, t.bucketOf(tu.src, tu.dst, tu.sport, tu.dport, tu.proto));
+    const zone = ignored >= 0 ? R[ignored * R_STRIDE + R_ZONE]! : tu.zone;
+    let link = Atomics.load(t.heads, t.bucketOf(tu.src, tu.dst, tu.sport, tu.dport, tu.proto, zoneIdFor(zone, 1)));
     while (link !== 0) {
       const next = nextLink(R, link);
       const idx = (link - 1) >> 1;
       if (idx !== ignored && this.ver.visible(idx, v, time)) {
         if (this.ver.expired(this.ver.view(idx, v, time), time)) {
           if (this.life.reapable(idx, time)) this.life.reap(idx);
-        } else if (linkMatches(R, link, tu)) {
+        } else if (linkMatches(R, link, tu, zone)) {
           // identical ORIGINAL tuples refer to the same flow: left to nf_ct_resolve_clash
           if (ignored < 0 || !sameOriginal(R, idx, ignored)) return true;
         }
@@ -143,16 +156,18 @@ export class Lookup {
 
   /**
    * find_appropriate_src walk: from `start` (an entry, or -1 for the chain head) the next confirmed, live,
-   * visible entry whose ORIGINAL source is (src, sport, proto); -1 at the end. HOT.
+   * visible entry whose ORIGINAL source is (src, sport) and whose protocol and ORIGINAL zone id make
+   * `protoKey` (proto | zone id << 8); -1 at the end. HOT.
    */
-  bySource(start: number, src: number, sport: number, proto: number, v: number, time: number): number {
+  bySource(start: number, src: number, sport: number, protoKey: number, v: number, time: number): number {
     const t = this.t;
     const R = t.R;
-    let p = start < 0 ? Atomics.load(t.bysrc, t.bySrcBucket(src >>> 0, sport, proto)) : R[start * R_STRIDE + R_BYSRC_NEXT]!;
+    let p = start < 0 ? Atomics.load(t.bysrc, t.bySrcBucket(src >>> 0, sport, protoKey)) : R[start * R_STRIDE + R_BYSRC_NEXT]!;
     while (p !== 0) {
       const idx = p - 1;
       const b = idx * R_STRIDE;
-      if (R[b + R_OSRC] === (src | 0) && R[b + R_OSPORT] === sport && R[b + R_PROTO] === proto && this.ver.visible(idx, v, time)) {
+      const key = R[b + R_PROTO]! | (zoneIdFor(R[b + R_ZONE]!, 0) << 8);
+      if (R[b + R_OSRC] === (src | 0) && R[b + R_OSPORT] === sport && key === protoKey && this.ver.visible(idx, v, time)) {
         if (!this.ver.expired(this.ver.view(idx, v, time), time)) return idx;
       }
       p = R[b + R_BYSRC_NEXT]!;

@@ -18,12 +18,13 @@ import {
   R_PROTO,
   R_STATE,
   R_STRIDE,
+  R_ZONE,
   RecState,
   V_STRIDE,
   VF_STRIDE,
   encodeLink,
 } from './layout.js';
-import { hashTuple, reciprocalScale } from './tuple.js';
+import { hashTuple, reciprocalScale, zoneIdFor } from './tuple.js';
 
 /** Header words (Int32) at the start of the buffer. */
 const H_HWM = 0; // records ever handed out by the bump allocator
@@ -172,16 +173,16 @@ export class CtTable {
 
   // --- hash chains -----------------------------------------------------------------------------------
 
-  /** Bucket of a tuple (hash_conntrack). HOT. */
-  bucketOf(src: number, dst: number, sport: number, dport: number, proto: number): number {
-    return reciprocalScale(hashTuple(this.seed, src, dst, sport, dport, proto), this.buckets);
+  /** Bucket of a tuple in zone id `zid` (hash_conntrack; the default zone hashes as before zones). HOT. */
+  bucketOf(src: number, dst: number, sport: number, dport: number, proto: number, zid: number): number {
+    return reciprocalScale(hashTuple(this.seed, src, dst, sport, dport, proto | (zid << 8)), this.buckets);
   }
 
   /** Bucket of entry `idx`'s tuple in direction `dir`. HOT. */
   bucketOfEntry(idx: number, dir: number): number {
     const R = this.R;
     const b = idx * R_STRIDE + R_OSRC + dir * 4;
-    return this.bucketOf(R[b]! >>> 0, R[b + 1]! >>> 0, R[b + 2]!, R[b + 3]!, R[idx * R_STRIDE + R_PROTO]!);
+    return this.bucketOf(R[b]! >>> 0, R[b + 1]! >>> 0, R[b + 2]!, R[b + 3]!, R[idx * R_STRIDE + R_PROTO]!, zoneIdFor(R[idx * R_STRIDE + R_ZONE]!, dir));
   }
 
   /** hlist_nulls_add_head_rcu: push entry `idx` (direction `dir`) onto its bucket with CAS. HOT. */
@@ -249,9 +250,12 @@ export class CtTable {
 
   // --- NAT by-source chains ----------------------------------------------------------------------------
 
-  /** Bucket of the by-source key (hash_by_src over the ORIGINAL source and protocol). HOT. */
-  bySrcBucket(src: number, sport: number, proto: number): number {
-    return reciprocalScale(hashTuple(this.seed ^ 0x5bd1e995, src, 0, sport, 0, proto), this.buckets);
+  /**
+   * Bucket of the by-source key (hash_by_src over the ORIGINAL source, the protocol and the zone id):
+   * `protoKey` is proto | zone id << 8. HOT.
+   */
+  bySrcBucket(src: number, sport: number, protoKey: number): number {
+    return reciprocalScale(hashTuple(this.seed ^ 0x5bd1e995, src, 0, sport, 0, protoKey), this.buckets);
   }
 
   /** Push entry `idx` on its by-source chain (idempotent). */
@@ -259,7 +263,7 @@ export class CtTable {
     const R = this.R;
     const b = idx * R_STRIDE;
     if (R[b + R_BYSRC_IN] !== 0) return;
-    const bucket = this.bySrcBucket(R[b + R_OSRC]! >>> 0, R[b + R_OSPORT]!, R[b + R_PROTO]!);
+    const bucket = this.bySrcBucket(R[b + R_OSRC]! >>> 0, R[b + R_OSPORT]!, R[b + R_PROTO]! | (zoneIdFor(R[b + R_ZONE]!, 0) << 8));
     for (;;) {
       const old = Atomics.load(this.bysrc, bucket);
       R[b + R_BYSRC_NEXT] = old;

@@ -15,6 +15,11 @@ export class Tuple {
   sport: number;
   dport: number;
   proto: number;
+  /**
+   * Conntrack zone the tuple is looked up (or the entry lives) in, packed as `dirs << 16 | id` (struct
+   * nf_conntrack_zone: dirs 1 ORIGINAL, 2 REPLY, 3 both); 0 is the default zone. `set` leaves it alone.
+   */
+  zone = 0;
 
   constructor(src = 0, dst = 0, sport = 0, dport = 0, proto = 0) {
     this.src = src >>> 0;
@@ -36,6 +41,7 @@ export class Tuple {
 
   /** Copy another tuple into this one. HOT. */
   copyFrom(t: Tuple): this {
+    this.zone = t.zone;
     this.src = t.src;
     this.dst = t.dst;
     this.sport = t.sport;
@@ -88,6 +94,7 @@ export function invertTuple(orig: Tuple, out: Tuple): boolean {
   const sport = orig.sport;
   const dport = orig.dport;
   const proto = orig.proto;
+  out.zone = orig.zone; // the same flow, in the same zone
   if (proto === IpProto.ICMP) {
     const inv = icmpInvertType(dport >>> 8);
     if (inv < 0) return false;
@@ -116,4 +123,14 @@ export function reciprocalScale(hash: number, n: number): number {
   const hi = hash >>> 16;
   const lo = hash & 0xffff;
   return Math.floor((hi * n + Math.floor((lo * n) / 65536)) / 65536);
+}
+
+/** Pack a zone (struct nf_conntrack_zone): id 0..65535, dirs 1 ORIGINAL, 2 REPLY, 3 both. */
+export function packZone(id: number, dirs: number): number {
+  return id === 0 ? 0 : ((dirs << 16) | id) >>> 0;
+}
+
+/** nf_ct_zone_id: the zone id a packed zone has in direction `dir` (the default zone where it does not apply). HOT. */
+export function zoneIdFor(zone: number, dir: number): number {
+  return ((zone >>> 16) >> dir) & 1 ? zone & 0xffff : 0;
 }

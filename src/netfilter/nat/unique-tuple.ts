@@ -6,7 +6,7 @@
 import { IpProto } from '../../decode/meta.js';
 import type { Prng } from '../../util/prng.js';
 import { TcpState } from '../conntrack/api.js';
-import { Tuple, invertTuple } from '../conntrack/tuple.js';
+import { Tuple, invertTuple, zoneIdFor } from '../conntrack/tuple.js';
 import { CtDir, CtStatus } from '../skb.js';
 import type { NatConntrack, NatCtExtras, Viewer } from './ct-ops.js';
 import { bswap32, jhash2, reciprocalScale } from './jhash.js';
@@ -132,7 +132,8 @@ export class NatAllocator {
     const reply = this.t1;
     const src = orig.src;
     const sport = orig.sport;
-    const proto = orig.proto;
+    // hash_by_src and nf_ct_zone_equal: the protocol with the ORIGINAL zone id of the entry being NATed
+    const proto = orig.proto | (zoneIdFor(orig.zone, 0) << 8);
     for (let e = ops.bySourceFirst(src, sport, proto, viewer); e >= 0; e = ops.bySourceNext(e, src, sport, proto, viewer)) {
       ops.getTuple(e, CtDir.REPLY, reply);
       invertInto(reply, out);
@@ -348,5 +349,8 @@ export function l4protoInRange(t: Tuple, manip: number, min: number, max: number
 
 /** nf_ct_invert_tuple into `out`; an ICMP type without a reply counterpart is swapped as-is. HOT. */
 export function invertInto(t: Tuple, out: Tuple): void {
-  if (!invertTuple(t, out)) out.set(t.dst, t.src, t.sport, t.dport, t.proto);
+  if (!invertTuple(t, out)) {
+    out.set(t.dst, t.src, t.sport, t.dport, t.proto);
+    out.zone = t.zone;
+  }
 }

@@ -98,6 +98,8 @@ export class Pkt extends Skb {
     this.bridged = 0;
     this.mark = 0;
     this.sock = 0;
+    this.ctTmpl = 0;
+    this.ctZone = 0;
     this.ct = NONE;
     this.ctInfo = 0;
     this.untracked = 0;
@@ -143,6 +145,8 @@ export class Pkt extends Skb {
     this.bridged = o.bridged;
     this.mark = o.mark;
     this.sock = o.sock;
+    this.ctTmpl = o.ctTmpl;
+    this.ctZone = o.ctZone;
     this.ct = o.ct;
     this.ctInfo = o.ctInfo;
     this.untracked = o.untracked;

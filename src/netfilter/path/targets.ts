@@ -5,10 +5,13 @@
 import type { MatchEnv, TargetEnv } from '../rules/module.js';
 import type { EventTargetData, NatTargetData, StatefulTargetData } from '../rules/target-data.js';
 import { TargetKind } from '../rules/target-data.js';
+import type { CtData } from '../rules/target-data.js';
+import { CtTargetFlag } from '../rules/target/xt_CT.js';
+import { packZone } from '../conntrack/tuple.js';
 import type { RuleEnv } from '../rules/engine-env.js';
 import { ObservedDnat } from '../rules/nat-reach.js';
 import type { Skb } from '../skb.js';
-import { Verdict } from '../skb.js';
+import { CtTmpl, NONE, Verdict } from '../skb.js';
 import type { Prng } from '../../util/prng.js';
 import type { Host } from '../../host/host.js';
 import { NatRange } from '../nat/range.js';
@@ -74,10 +77,11 @@ class DatapathTargetEnv implements TargetEnv {
         setTos(p.meta, (p.meta.ipTos & 0x03) | (data.dscp << 2));
         return Verdict.CONTINUE;
       case TargetKind.NOTRACK:
-        p.untracked = 1;
-        return Verdict.CONTINUE;
       case TargetKind.CT:
-        if (data.notrack) p.untracked = 1;
+        // xt_ct_target: only a packet without conntrack state yet (no entry, template or untracked mark)
+        if (p.ct !== NONE || p.untracked !== 0 || p.ctTmpl !== 0) return Verdict.CONTINUE;
+        if (data.kind === TargetKind.NOTRACK || data.notrack) p.untracked = 1;
+        else ctTemplate(p, data);
         return Verdict.CONTINUE;
       case TargetKind.NFQUEUE:
         // no userspace program holds the queue: bypass accepts, otherwise the packet is dropped
@@ -122,3 +126,18 @@ export function createRuleEnv(host: Host, rng: Prng): { env: RuleEnv; bind(dp: D
     },
   };
 }
+
+/**
+ * Attach the CT template (xt_ct_tg_check built it): its zone id, the directions the zone covers
+ * (xt_ct_flags_to_dir), and whether the mark gives the id (NF_CT_FLAG_MARK).
+ */
+function ctTemplate(p: Pkt, data: CtData): void {
+  const f = data.flags;
+  const dirOrig = (f & CtTargetFlag.ZONE_DIR_ORIG) !== 0;
+  const dirRepl = (f & CtTargetFlag.ZONE_DIR_REPL) !== 0;
+  const dirs = dirOrig && !dirRepl ? 1 : dirRepl && !dirOrig ? 2 : 3;
+  const fromMark = (f & CtTargetFlag.ZONE_MARK) !== 0;
+  p.ctTmpl = CtTmpl.ATTACHED | (fromMark ? CtTmpl.ZONE_FROM_MARK : 0);
+  p.ctZone = fromMark ? (dirs << 16) >>> 0 : packZone(data.zone, dirs);
+}
+

@@ -5,7 +5,6 @@ import type { RuleSet } from './ast.js';
 import { TargetType } from './ast.js';
 import type { CtData } from './target-data.js';
 import { TargetKind } from './target-data.js';
-import { CtTargetFlag } from './target/xt_CT.js';
 
 /** One warning per rule whose target has an effect the replay leaves out. */
 export function unmodelledWarnings(rs: RuleSet, file: string): string[] {
@@ -17,7 +16,6 @@ export function unmodelledWarnings(rs: RuleSet, file: string): string[] {
     if (d.kind !== TargetKind.CT) continue;
     const ct = d as CtData;
     const what: string[] = [];
-    if (ct.zone !== 0 || (ct.flags & (CtTargetFlag.ZONE_DIR_ORIG | CtTargetFlag.ZONE_DIR_REPL | CtTargetFlag.ZONE_MARK)) !== 0) what.push('conntrack zones (the packet is tracked in zone 0)');
     if (ct.helper !== '') what.push(`the ${ct.helper} helper (no expectations are created)`);
     if (ct.timeout !== '') what.push(`the timeout policy ${ct.timeout} (the sysctl timeouts apply)`);
     if (what.length > 0) out.push(`${file}:${r.line}: -t ${r.table} -A ${r.chain} rule ${r.num}: CT ${what.join(', ')} not modelled`);

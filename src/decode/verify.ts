@@ -61,13 +61,13 @@ export function verifyIpv4Header(m: PacketMeta, c: DecodeCounters, off: number, 
  */
 export function verifyL4(m: PacketMeta, c: DecodeCounters, off: number, len: number, capEnd: number, pseudo: number, fragmented: boolean): void {
   if (fragmented || off + len > capEnd) {
-    if (!fragmented && pseudo !== 0 && foldSum(pseudo) === m.l4Csum) return markPartial(m, c);
+    if (!fragmented && isPartial(m, pseudo)) return markPartial(m, c);
     m.csum |= CS_L4_UNVERIFIABLE;
     c.values[C_L4_CSUM_UNVERIFIABLE]! += 1;
     return;
   }
   const sum = foldSum(sumWords(viewOf(m.data), off, len, pseudo));
-  if (sum !== 0xffff && pseudo !== 0 && foldSum(pseudo) === m.l4Csum) return markPartial(m, c);
+  if (sum !== 0xffff && isPartial(m, pseudo)) return markPartial(m, c);
   m.csum |= CS_L4_CHECKED;
   c.values[C_L4_CSUM_CHECKED]! += 1;
   if (sum !== 0xffff) {
@@ -80,6 +80,11 @@ export function verifyL4(m: PacketMeta, c: DecodeCounters, off: number, len: num
 function foldSum(sum: number): number {
   while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 65536);
   return sum;
+}
+
+/** Does the TCP/UDP checksum field (pseudo-header sum `pseudo`; 0 for ICMP) hold just that sum? */
+function isPartial(m: PacketMeta, pseudo: number): boolean {
+  return pseudo !== 0 && foldSum(pseudo) === m.l4Csum;
 }
 
 function markPartial(m: PacketMeta, c: DecodeCounters): void {

@@ -20,7 +20,7 @@ import {
 import type { Lifecycle } from './lifecycle.js';
 import type { CtTable } from './table.js';
 import type { Tuple } from './tuple.js';
-import { zoneIdFor } from './tuple.js';
+import { bySourceKey, zoneIdFor } from './tuple.js';
 import type { Versions } from './versions.js';
 
 const NF_CT_EVICTION_RANGE = 8;
@@ -166,7 +166,7 @@ export class Lookup {
     while (p !== 0) {
       const idx = p - 1;
       const b = idx * R_STRIDE;
-      const key = R[b + R_PROTO]! | (zoneIdFor(R[b + R_ZONE]!, 0) << 8);
+      const key = bySourceKey(R[b + R_PROTO]!, R[b + R_ZONE]!);
       if (R[b + R_OSRC] === (src | 0) && R[b + R_OSPORT] === sport && key === protoKey && this.ver.visible(idx, v, time)) {
         if (!this.ver.expired(this.ver.view(idx, v, time), time)) return idx;
       }

@@ -24,7 +24,7 @@ import {
   VF_STRIDE,
   encodeLink,
 } from './layout.js';
-import { hashTuple, reciprocalScale, zoneIdFor } from './tuple.js';
+import { bySourceKey, hashTuple, reciprocalScale, zoneIdFor } from './tuple.js';
 
 /** Header words (Int32) at the start of the buffer. */
 const H_HWM = 0; // records ever handed out by the bump allocator
@@ -263,7 +263,7 @@ export class CtTable {
     const R = this.R;
     const b = idx * R_STRIDE;
     if (R[b + R_BYSRC_IN] !== 0) return;
-    const bucket = this.bySrcBucket(R[b + R_OSRC]! >>> 0, R[b + R_OSPORT]!, R[b + R_PROTO]! | (zoneIdFor(R[b + R_ZONE]!, 0) << 8));
+    const bucket = this.bySrcBucket(R[b + R_OSRC]! >>> 0, R[b + R_OSPORT]!, bySourceKey(R[b + R_PROTO]!, R[b + R_ZONE]!));
     for (;;) {
       const old = Atomics.load(this.bysrc, bucket);
       R[b + R_BYSRC_NEXT] = old;

@@ -134,3 +134,8 @@ export function packZone(id: number, dirs: number): number {
 export function zoneIdFor(zone: number, dir: number): number {
   return ((zone >>> 16) >> dir) & 1 ? zone & 0xffff : 0;
 }
+
+/** The by-source key of a flow (hash_by_src, find_appropriate_src): its protocol and ORIGINAL zone id. HOT. */
+export function bySourceKey(proto: number, zone: number): number {
+  return proto | (zoneIdFor(zone, 0) << 8);
+}

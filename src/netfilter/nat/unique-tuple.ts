@@ -6,7 +6,7 @@
 import { IpProto } from '../../decode/meta.js';
 import type { Prng } from '../../util/prng.js';
 import { TcpState } from '../conntrack/api.js';
-import { Tuple, invertTuple, zoneIdFor } from '../conntrack/tuple.js';
+import { Tuple, bySourceKey, invertTuple } from '../conntrack/tuple.js';
 import { CtDir, CtStatus } from '../skb.js';
 import type { NatConntrack, NatCtExtras, Viewer } from './ct-ops.js';
 import { bswap32, jhash2, reciprocalScale } from './jhash.js';
@@ -133,7 +133,7 @@ export class NatAllocator {
     const src = orig.src;
     const sport = orig.sport;
     // hash_by_src and nf_ct_zone_equal: the protocol with the ORIGINAL zone id of the entry being NATed
-    const proto = orig.proto | (zoneIdFor(orig.zone, 0) << 8);
+    const proto = bySourceKey(orig.proto, orig.zone);
     for (let e = ops.bySourceFirst(src, sport, proto, viewer); e >= 0; e = ops.bySourceNext(e, src, sport, proto, viewer)) {
       ops.getTuple(e, CtDir.REPLY, reply);
       invertInto(reply, out);

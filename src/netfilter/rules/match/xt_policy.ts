@@ -50,6 +50,11 @@ function elem(): PolicyElem {
   return { reqid: null, spi: null, proto: null, mode: null, tunnelSrc: null, tunnelDst: null, invReqid: false, invSpi: false, invProto: false, invMode: false, invSrc: false, invDst: false };
 }
 
+/** Does the element name anything to match (reqid, spi, proto, mode or a tunnel address)? */
+function hasSelector(e: PolicyElem): boolean {
+  return e.reqid !== null || e.spi !== null || e.proto !== null || e.mode !== null || e.tunnelSrc !== null || e.tunnelDst !== null;
+}
+
 /** xtables_ipaddr_to_numeric + xtables_ipmask_to_numeric (nothing for a host mask), or the IPv6 forms. */
 function tunnelAddr(ctx: ParseContext, s: string): string {
   if (ctx.family === Family.IPV6) {
@@ -142,15 +147,12 @@ export const policyMatch: MatchModule<PolicyData, null> = {
     if ((d.flags & (PolicyFlag.IN | PolicyFlag.OUT)) === 0) missing(ctx, 'policy match: neither --dir in nor --dir out specified');
     if ((d.flags & PolicyFlag.NONE) !== 0) {
       if ((d.flags & PolicyFlag.STRICT) !== 0) conflict(ctx, 'policy match: policy none but --strict given');
-      const e = d.elems[0]!;
-      const any = e.reqid !== null || e.spi !== null || e.proto !== null || e.mode !== null || e.tunnelSrc !== null || e.tunnelDst !== null;
-      if (d.elems.length > 1 || any) conflict(ctx, 'policy match: policy none but policy given');
+      if (d.elems.length > 1 || hasSelector(d.elems[0]!)) conflict(ctx, 'policy match: policy none but policy given');
       d.elems = [];
       return;
     }
     d.elems.forEach((e, i) => {
-      const any = e.reqid !== null || e.spi !== null || e.proto !== null || e.mode !== null || e.tunnelSrc !== null || e.tunnelDst !== null;
-      if ((d.flags & PolicyFlag.STRICT) !== 0 && !any) {
+      if ((d.flags & PolicyFlag.STRICT) !== 0 && !hasSelector(e)) {
         missing(ctx, `policy match: empty policy element ${i}. --strict is in effect, but at least one of reqid, spi, tunnel-src, tunnel-dst, proto or mode is required.`);
       }
       // an unset mode is transport (0), where tunnel addresses mean nothing

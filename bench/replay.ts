@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { replayOptions, runReplay } from '../src/engine/replay.js';
 import type { ReplayOptions } from '../src/engine/replay.js';
 import { DATA_DIR, generateDockerHost } from './gen-docker-host.js';
+import { replayFloor } from './replay-floor.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '..', '..');
@@ -84,6 +85,9 @@ function main(): void {
     replayVariant('replay --no-tx --no-prescan', file, { writeTx: false, prescan: false }),
     replayVariant('replay --no-tx --no-prescan --engine interpreted', file, { writeTx: false, prescan: false, engine: 'interpreted' }),
   ];
+  // the floor: the per-packet work around the datapath (read, copy, decode with checksums, write), alone
+  variants.push({ name: 'floor: read+copy+decode (no datapath), tx written', run: () => replayFloor(file!, true) });
+  variants.push({ name: 'floor: read+copy+decode (no datapath), no tx', run: () => replayFloor(file!, false) });
   const td = tcpdumpVariant(file, packets);
   if (td !== null) variants.push(td);
   const times = variants.map(() => [] as number[]);

@@ -30,6 +30,7 @@ import { HEADROOM } from '../netfilter/path/pkt.js';
 import type { Pkt } from '../netfilter/path/pkt.js';
 import { netifReceive } from '../netfilter/path/receive.js';
 import { createRuleEnv } from '../netfilter/path/targets.js';
+import { usesConnbytes } from '../netfilter/rules/match/xt_connbytes.js';
 import { arpSolicit } from '../netfilter/path/arp.js';
 import { neighSend } from '../netfilter/path/ip-output.js';
 import { bridgedDnatSend } from '../netfilter/path/bridge.js';
@@ -158,6 +159,11 @@ function replayWith(
   const prng = new Prng(o.seed);
   const counters = new DecodeCounters();
   const ctActive = needsConntrack(rules.ruleSet);
+  // connbytes_mt_check: "Forcing CT accounting to be enabled"
+  if (usesConnbytes(rules.ruleSet) && host.sysctls.conntrackAcct === 0) {
+    host.sysctls.conntrackAcct = 1;
+    ruleWarnings.push('-m connbytes turns nf_conntrack_acct on, as the kernel does when such a rule loads');
+  }
   const ct = createConntrack({ sysctls: host.sysctls, cpus: o.cpus, serviceNs: o.serviceNs, seed: o.seed });
   const natHost = {
     masqueradeSource: (outIf: number, nexthop: number) => host.selectAddr(outIf, nexthop, 0),

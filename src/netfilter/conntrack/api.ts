@@ -238,6 +238,8 @@ export interface ConntrackApi {
   tcpOrigTdEnd(ct: number, viewer: Viewer): number;
   /** nf_ct_kill by `writer`: true when this call deleted the entry (false if it was already dying). */
   kill(ct: number, writer: Viewer): boolean;
+  /** nf_conn_acct of `ct` in direction `dir`: packets, or bytes; -1 without nf_conntrack_acct. HOT. */
+  acctCounter(ct: number, dir: number, bytes: boolean): number;
 
   // --- statistics and dumps -------------------------------------------------------------------------
   /** One `conntrack -S` counter of one CPU. */

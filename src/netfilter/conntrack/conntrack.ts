@@ -287,6 +287,11 @@ export class Conntrack implements ConntrackApi, TrackerHost {
     this.F[i + 1] = this.F[i + 1]! + bytes;
   }
 
+  acctCounter(ct: number, dir: number, bytes: boolean): number {
+    if (!this.cfg.acct) return -1;
+    return this.F[ct * F_STRIDE + F_PKTS_O + dir * 2 + (bytes ? 1 : 0)]!;
+  }
+
   // --- confirm, release, attach, snapshots -------------------------------------------------------------
 
   confirm(skb: Skb, finishNs: number): number {

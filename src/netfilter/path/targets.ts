@@ -22,10 +22,15 @@ import { applyTtlTarget, setTos } from '../mangle/ttl.js';
 import { rejectTarget } from './reject.js';
 import { reverseMtu } from './route.js';
 import { DatapathEvent } from './sink.js';
+import { NO_CONNTRACK } from '../rules/rule-conntrack.js';
+import type { RuleConntrack } from '../rules/rule-conntrack.js';
+import { DatapathRuleConntrack } from './rule-conntrack-view.js';
 
 class DatapathMatchEnv implements MatchEnv {
   hotdrop = 0;
   readonly observedDnat = new ObservedDnat();
+  /** The datapath's table once bound (createRuleEnv's bind). */
+  conntrack: RuleConntrack = NO_CONNTRACK;
   constructor(
     readonly host: Host,
     private readonly rng: Prng,
@@ -123,6 +128,7 @@ export function createRuleEnv(host: Host, rng: Prng): { env: RuleEnv; bind(dp: D
     env: { match, target },
     bind(dp: Datapath): void {
       target.dp = dp;
+      match.conntrack = new DatapathRuleConntrack(dp.ct);
     },
   };
 }

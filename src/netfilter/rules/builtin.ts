@@ -31,6 +31,8 @@ import { ahMatch } from './match/ipt_ah.js';
 import { ipcompMatch } from './match/xt_ipcomp.js';
 import { cpuMatch } from './match/xt_cpu.js';
 import { quotaMatch } from './match/xt_quota.js';
+import { connbytesMatch } from './match/xt_connbytes.js';
+import { connlimitMatch } from './match/xt_connlimit.js';
 import { ecnMatch } from './match/xt_ecn.js';
 import { stringMatch } from './match/xt_string.js';
 import { dnatTarget, snatTarget, masqueradeTarget, redirectTarget } from './target/xt_nat.js';
@@ -79,6 +81,8 @@ export const BUILTIN_MATCHES: readonly MatchModule[] = [
   ipcompMatch,
   cpuMatch,
   quotaMatch,
+  connbytesMatch,
+  connlimitMatch,
   ecnMatch,
   stringMatch,
 ] as readonly MatchModule[];

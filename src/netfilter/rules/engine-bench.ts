@@ -21,6 +21,7 @@ import { synthesizeDocker } from './gen/docker-synth.js';
 import { kubeRules, synthesizeKube } from './gen/kube.js';
 import { dockerPackets, kubePackets } from './gen/bench-packets.js';
 import type { BenchPackets, BenchWorkload } from './gen/bench-packets.js';
+import { NO_CONNTRACK } from './rule-conntrack.js';
 
 /** One result record (the --json output is a list of these). */
 export interface RuleBenchRecord {
@@ -125,7 +126,7 @@ class BenchTargetEnv implements TargetEnv {
 
 function makeEnv(w: BenchWorkload, interner: Interner, seed: number): RuleEnv {
   const rng = new Prng(seed, 3);
-  const match: MatchEnv = { host: w.host, ifName: (id) => interner.name(id), random32: () => rng.u32(), observedDnat: new ObservedDnat(), hotdrop: 0 };
+  const match: MatchEnv = { host: w.host, ifName: (id) => interner.name(id), random32: () => rng.u32(), observedDnat: new ObservedDnat(), hotdrop: 0, conntrack: NO_CONNTRACK };
   return { match, target: new BenchTargetEnv() };
 }
 

@@ -8,6 +8,7 @@ import type { RuleHost, Skb } from '../skb.js';
 import type { EventTargetData, StatefulTargetData } from './target-data.js';
 import type { IpSetCatalog } from './ipset.js';
 import type { ObservedDnat } from './nat-reach.js';
+import type { RuleConntrack } from './rule-conntrack.js';
 
 export type { EventTargetData, StatefulTargetData } from './target-data.js';
 
@@ -94,6 +95,8 @@ export interface MatchEnv {
    * header, a TCP fragment at offset 1). The engine clears it before each rule walk and drops when it is set.
    */
   hotdrop: number;
+  /** Conntrack beyond the skb's snapshot: accounting (`-m connbytes`), lookups (`-m connlimit`). */
+  readonly conntrack: RuleConntrack;
 }
 
 /**

@@ -14,6 +14,8 @@ import { PacketMeta } from '../../../src/decode/meta.js';
 import { Skb, Verdict, AddrType, NONE } from '../../../src/netfilter/skb.js';
 import type { RuleHost } from '../../../src/netfilter/skb.js';
 import { parseIpv4 } from '../../../src/util/ipv4.js';
+import { NO_CONNTRACK } from '../../../src/netfilter/rules/rule-conntrack.js';
+import type { RuleConntrack } from '../../../src/netfilter/rules/rule-conntrack.js';
 
 /** Parse `-A CHAIN rule` in a table; returns the result (issues included). */
 export function parseOne(rule: string, table = 'filter', chain = 'INPUT', ipsets: IpSetCatalog | null = null): ParseResult {
@@ -63,7 +65,9 @@ export class TestMatchEnv implements MatchEnv {
   host: RuleHost;
   /** `-m rpfilter`: the device each source's route back leaves by (sources not listed have no route back). */
   routesBack: Map<number, number>;
-  constructor(opts: { local?: Array<[string, number]>; names?: string[]; randoms?: number[]; routesBack?: Array<[string, number]> } = {}) {
+  conntrack: RuleConntrack;
+  constructor(opts: { local?: Array<[string, number]>; names?: string[]; randoms?: number[]; routesBack?: Array<[string, number]>; conntrack?: RuleConntrack } = {}) {
+    this.conntrack = opts.conntrack ?? NO_CONNTRACK;
     this.names = opts.names ?? [];
     this.randoms = opts.randoms ?? [];
     this.routesBack = new Map((opts.routesBack ?? []).map(([a, dev]) => [parseIpv4(a), dev]));

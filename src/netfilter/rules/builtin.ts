@@ -25,6 +25,7 @@ import { physdevMatchModule } from './match/xt_physdev.js';
 import { limitMatch } from './match/xt_limit.js';
 import { statisticMatch } from './match/xt_statistic.js';
 import { recentMatch } from './match/xt_recent.js';
+import { hashlimitMatch } from './match/xt_hashlimit.js';
 import { setMatch } from './match/xt_set.js';
 import { espMatch } from './match/xt_esp.js';
 import { ahMatch } from './match/ipt_ah.js';
@@ -75,6 +76,7 @@ export const BUILTIN_MATCHES: readonly MatchModule[] = [
   limitMatch,
   statisticMatch,
   recentMatch,
+  hashlimitMatch,
   setMatch,
   espMatch,
   ahMatch,

@@ -12,6 +12,7 @@ import type { HostIface } from '../host/types.js';
 import type { PacketMeta } from '../decode/meta.js';
 import { IpProto, L3 } from '../decode/meta.js';
 import { UsageError } from '../util/errors.js';
+import { macKey } from '../util/ipv4.js';
 import { PktType } from '../netfilter/path/pkt.js';
 import type { Pkt } from '../netfilter/path/pkt.js';
 
@@ -81,7 +82,8 @@ export class IngressMap {
     const dev = this.deviceOf(rec);
     if (dev < 0) return this.skip(Skip.UNMAPPED);
     const iface = this.host.ifaces[dev]!;
-    if (iface.kind === 'bridge' || iface.kind === 'loopback') return this.skip(Skip.NOT_INGRESS);
+    // bridge and VXLAN devices show copies of what their ports or the underlay received (made by the datapath)
+    if (iface.kind === 'bridge' || iface.kind === 'loopback' || iface.kind === 'vxlan') return this.skip(Skip.NOT_INGRESS);
     let dir = rec.direction;
     if (dir === Direction.UNKNOWN && rec.pktType === 4) dir = Direction.OUTBOUND;
     if (dir === Direction.UNKNOWN) dir = this.inferDirection(iface, m);
@@ -105,7 +107,7 @@ export class IngressMap {
     const dev = this.deviceOf(rec);
     if (dev < 0) return -1;
     const kind = this.host.ifaces[dev]!.kind;
-    return kind === 'bridge' || kind === 'loopback' ? -1 : dev;
+    return kind === 'bridge' || kind === 'loopback' || kind === 'vxlan' ? -1 : dev;
   }
 
   /** The host interface a record was captured on (the SLL2 ifindex unless --ingress named the file), or -1. HOT. */
@@ -239,10 +241,6 @@ function arpTargets(m: PacketMeta): typeof arpSeen | null {
   arpSeen.thaLo = ((b[a + 20]! << 24) | (b[a + 21]! << 16) | (b[a + 22]! << 8) | b[a + 23]!) >>> 0;
   arpSeen.tpa = ((b[a + 24]! << 24) | (b[a + 25]! << 16) | (b[a + 26]! << 8) | b[a + 27]!) >>> 0;
   return arpSeen;
-}
-
-function macKey(hi: number, lo: number): number {
-  return hi * 4294967296 + lo;
 }
 
 function neighbourKey(host: Host, dev: number, addr: number): number | undefined {

@@ -18,6 +18,7 @@ import { hash4 } from '../util/hash.js';
 import { IngressMap } from './ingress.js';
 import type { Tuple } from '../netfilter/conntrack/tuple.js';
 import type { IngressBindings } from './ingress.js';
+import { VxlanHints } from './vxlan-hints.js';
 
 /** Cap on remembered connection-opening packets and pairings (bounded memory on huge captures). */
 const MAX_HINTS = 2_000_000;
@@ -238,6 +239,8 @@ export interface PrescanResult {
   hints: NatHints;
   /** (proto, local address, port) the host sent from. */
   localSockets: { proto: number; addr: number; port: number }[];
+  /** What the host's VXLAN devices chose for the packets they encapsulated. */
+  vxlan: VxlanHints;
   records: number;
   /**
    * Per input file: how many per-interface copies it must be read as to be in time order (0 = read once):
@@ -272,7 +275,8 @@ function prescanPass(host: Host, files: string[], bindings: IngressBindings, str
   const backwards = files.map(() => false);
   const meta = new PacketMeta();
   const counters = new DecodeCounters();
-  const out: PrescanResult = { arpResolved: new Set(), hints: new NatHints(), localSockets: [], records: 0, split: [] };
+  const out: PrescanResult = { arpResolved: new Set(), hints: new NatHints(), localSockets: [], records: 0, split: [], vxlan: new VxlanHints(MAX_HINTS) };
+  const vxlanPorts = new Set(host.ifaces.flatMap((i) => (i.vxlan === undefined ? [] : [i.vxlan.port])));
   const socketKeys = new Set<number>();
   const received = new RecentlyReceived();
   const opening = new OpeningPackets();
@@ -306,6 +310,9 @@ function prescanPass(host: Host, files: string[], bindings: IngressBindings, str
       if (meta.l3 !== L3.IPV4) continue;
       if (dev >= 0) received.note(meta);
       if (!outbound) continue;
+      if (vxlanPorts.size > 0 && meta.ipProto === IpProto.UDP && meta.l4Off >= 0 && vxlanPorts.has(meta.dport) && host.fib.isLocal(meta.saddr)) {
+        out.vxlan.noteSent(meta.data, meta.l4Off, meta.frameOff + meta.caplen, meta.ipId, meta.daddr);
+      }
       const original = received.copyOf(meta);
       // only a connection's first packet meets a NAT choice: keep hints for those (memory grows with flows)
       if (opening.opens(meta, rec.tsSec)) {

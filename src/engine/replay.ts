@@ -211,6 +211,7 @@ function replayWith(
     trace: null,
     neighEvents,
     natHints: pre?.hints ?? null,
+    vxlanHints: pre?.vxlan ?? null,
     neighbourSeed,
   });
   for (const s of pre?.localSockets ?? []) dp.localSockets.addConnection(s.proto, s.addr, s.port);

@@ -1,6 +1,6 @@
 // Collects a host snapshot on a live Linux host (optionally inside a network namespace): runs the same
 // commands an operator would (`ip -j -d addr show`, `ip -j route show table all`, `ip -j neigh show`,
-// `bridge -j link show`, `ss -H -ltun`, `ip -j maddr show`) and reads the sysctls the model uses, writing each
+// `bridge -j link show`, `ss -H -ltun`, `ip -j maddr show`, `bridge -j fdb show`) and reads the sysctls the model uses, writing each
 // file atomically.
 
 import { execFileSync } from 'node:child_process';
@@ -115,6 +115,7 @@ export function collectSnapshot(dir: string, opts: CollectOptions): CollectResul
     [SNAPSHOT_FILES.bridge, run('bridge', ['-j', 'link', 'show'], opts.netns)],
     [SNAPSHOT_FILES.listen, run('ss', ['-H', '-ltun'], opts.netns)],
     [SNAPSHOT_FILES.maddr, run('ip', ['-j', 'maddr', 'show'], opts.netns)],
+    [SNAPSHOT_FILES.fdb, run('bridge', ['-j', 'fdb', 'show'], opts.netns)],
   ];
   const missingSysctls: string[] = [];
   let sysctl = '';

@@ -12,6 +12,7 @@ import { ROUTE_TYPE_BY_NAME, RouteType, SCOPE_BY_NAME, Scope } from './types.js'
 import { defaultSysctls, parseSysctls } from './sysctl.js';
 import { Host } from './host.js';
 import { parseListening } from './listening.js';
+import { readVxlanConfig, readVxlanFdb } from './vxlan.js';
 
 export const SNAPSHOT_FILES = {
   addr: 'ip-addr.json',
@@ -20,6 +21,8 @@ export const SNAPSHOT_FILES = {
   bridge: 'bridge-link.json',
   listen: 'ss-listen.txt',
   sysctl: 'sysctl.txt',
+  /** Optional: `bridge -j fdb show` (the remote VTEPs of VXLAN devices). */
+  fdb: 'bridge-fdb.json',
   /** Optional: `ip -j maddr show` (multicast groups joined per interface). */
   maddr: 'ip-maddr.json',
   /** Optional: `ipset save` (the contents of the sets `-m set` rules name; --ipsets overrides it). */
@@ -50,6 +53,8 @@ export function loadSnapshot(dir: string): Host {
   const neighPath = path.join(dir, SNAPSHOT_FILES.neigh);
   const neighbours = readNeighbours(neighPath, readJsonArray(neighPath, true) ?? [], byName);
 
+  const fdbPath = path.join(dir, SNAPSHOT_FILES.fdb);
+  readVxlanFdb(fdbPath, readJsonArray(fdbPath, true), byName);
   const maddrPath = path.join(dir, SNAPSHOT_FILES.maddr);
   readMulticastGroups(maddrPath, readJsonArray(maddrPath, true), byName);
 
@@ -67,6 +72,7 @@ function kindOf(linkType: string | null, infoKind: string | null): IfaceKind {
   if (linkType === 'loopback') return 'loopback';
   if (infoKind === 'bridge') return 'bridge';
   if (infoKind === 'veth') return 'veth';
+  if (infoKind === 'vxlan') return 'vxlan';
   if (linkType === 'ether') return 'ether';
   return 'other';
 }
@@ -130,6 +136,7 @@ function readIfaces(file: string, entries: readonly Record<string, unknown>[]): 
       ports: [],
       addrs,
       mcastGroups: null,
+      ...(infoKind === 'vxlan' && dl !== null ? { vxlan: readVxlanConfig(new EntryReader(file, i, data!, `interface "${name}" vxlan data`)) } : {}),
     });
   });
   // bridge membership, once every interface is known

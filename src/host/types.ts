@@ -1,6 +1,8 @@
 // The host model's records: interfaces (with bridge membership), addresses, routes, neighbours, listening
 // sockets and the sysctls that change datapath behaviour. Built once from a snapshot; read-only afterwards.
 
+import type { VxlanConfig } from './vxlan.js';
+
 /** Route types (rtm_type, RTN_*), numbered as the kernel numbers them. */
 export const RouteType = {
   UNSPEC: 0,
@@ -44,7 +46,7 @@ export interface HostAddress {
   secondary: boolean;
 }
 
-export type IfaceKind = 'loopback' | 'bridge' | 'veth' | 'ether' | 'other';
+export type IfaceKind = 'loopback' | 'bridge' | 'veth' | 'vxlan' | 'ether' | 'other';
 
 export interface HostIface {
   /** Interned id (index into Host.ifaces). */
@@ -69,6 +71,8 @@ export interface HostIface {
   addrs: HostAddress[];
   /** IPv4 multicast groups joined (`ip -j maddr show`), or null when the snapshot does not say. */
   mcastGroups: Set<number> | null;
+  /** For VXLAN devices: their configuration and FDB remotes. */
+  vxlan?: VxlanConfig;
 }
 
 export interface HostRoute {

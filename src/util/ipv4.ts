@@ -48,6 +48,11 @@ export function parseMac(s: string): { hi: number; lo: number } | null {
   return { hi: (b[0]! << 8) | b[1]!, lo: ((b[2]! << 24) | (b[3]! << 16) | (b[4]! << 8) | b[5]!) >>> 0 };
 }
 
+/** A 48-bit MAC (16-bit high part, 32-bit low part) as one number, for maps and sets. */
+export function macKey(hi: number, lo: number): number {
+  return hi * 4294967296 + lo;
+}
+
 export function formatMac(hi: number, lo: number): string {
   const b = [(hi >>> 8) & 0xff, hi & 0xff, (lo >>> 24) & 0xff, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff];
   return b.map((x) => x.toString(16).padStart(2, '0')).join(':');

@@ -24,7 +24,9 @@ import { IcmpLimiter } from './icmp-limit.js';
 import { DatapathStats } from './stats.js';
 import { LocalSockets } from './local-sockets.js';
 import type { NatHints } from '../../engine/prescan.js';
-import type { HostNeighbour } from '../../host/types.js';
+import type { VxlanHints } from '../../engine/vxlan-hints.js';
+import { vxlanPorts } from './vxlan.js';
+import type { HostIface, HostNeighbour } from '../../host/types.js';
 import { hookToManip, Manip } from '../nat/range.js';
 import { IpProto } from '../../decode/meta.js';
 import { Tuple } from '../conntrack/tuple.js';
@@ -48,6 +50,8 @@ export interface DatapathOptions {
   neighEvents: NeighEvents;
   /** Kernel NAT choices seen in the capture (prescan), or null. */
   natHints: NatHints | null;
+  /** What the host's VXLAN devices chose for their encapsulations in the capture (prescan), or null. */
+  vxlanHints?: VxlanHints | null;
   /** Neighbour entries known when the capture starts (the snapshot's, minus those resolved in it). */
   neighbourSeed: readonly HostNeighbour[];
 }
@@ -93,6 +97,11 @@ export class Datapath {
   /** Runs the nat table for Nat.hookFn. */
   readonly natRunner: NatRuleRunner;
   readonly natHints: NatHints | null;
+  readonly vxlanHints: VxlanHints | null;
+  /** VXLAN devices by the UDP port they receive on. */
+  readonly vxlanByPort: Map<number, HostIface[]>;
+  /** Seed of the stand-in for the inner flow hash of VXLAN source ports. */
+  readonly vxlanSeed: number;
   /** Scratch: a NEW packet's conntrack ORIGINAL tuple, its tuple as received (for the NAT hints). */
   private readonly received = new Tuple();
 
@@ -115,6 +124,9 @@ export class Datapath {
     this.security = o.rules.table('security');
     this.neigh = new NeighTable(o.prng.fork('neigh'), o.neighEvents, o.neighbourSeed);
     this.natHints = o.natHints;
+    this.vxlanHints = o.vxlanHints ?? null;
+    this.vxlanByPort = vxlanPorts(o.host.ifaces);
+    this.vxlanSeed = o.prng.fork('vxlan').u32();
     this.icmpLimit = new IcmpLimiter(o.host.sysctls, o.prng.fork('icmp'));
     this.stats = new DatapathStats();
     this.localSockets = new LocalSockets(o.host);

@@ -2,6 +2,8 @@
 // of frames entering a port (when learning is on), aged after 300 s; the bridge's and its ports' own MACs are
 // local entries. Lookups say where a destination MAC lives: a port, the host itself, or unknown (flood).
 
+import { macKey } from '../../util/ipv4.js';
+
 const AGEING_NS = 300e9;
 
 /** fdb lookup answer for a destination MAC. */
@@ -15,7 +17,7 @@ export class BridgeFdb {
   private readonly local = new Set<number>();
 
   static key(hi: number, lo: number): number {
-    return hi * 4294967296 + lo;
+    return macKey(hi, lo);
   }
 
   addLocal(hi: number, lo: number): void {

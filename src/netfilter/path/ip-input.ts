@@ -18,6 +18,7 @@ import { ipForward } from './ip-forward.js';
 import { tcpSendReset } from './reject.js';
 import { arpRcv } from './arp.js';
 import { DatapathEvent } from './sink.js';
+import { vxlanRcv } from './vxlan.js';
 
 const ICMP_DEST_UNREACH = 3;
 const ICMP_NET_UNREACH = 0;
@@ -160,7 +161,10 @@ function deliverLocal(dp: Datapath, p: Pkt): void {
       if ((m.tcpFlags & TcpFlag.RST) === 0 && unicast) tcpSendReset(dp, p);
       return;
     case IpProto.UDP:
-      if (badL4 || m.l4Off < 0) return;
+      if (m.l4Off < 0) return;
+      // a VXLAN device's socket takes the datagram (and judges its checksum itself)
+      if (dp.vxlanByPort.size > 0 && vxlanRcv(dp, p)) return;
+      if (badL4) return;
       if (dp.localSockets.udp(m.daddr, m.dport)) {
         dp.sink.event(DatapathEvent.DELIVERED, p, IpProto.UDP, m.dport, '');
         return;

@@ -16,6 +16,7 @@ import type { NeighEntry } from './neigh.js';
 import { routeOutput } from './route.js';
 import { icmpSend } from './icmp.js';
 import { brDevXmit } from './bridge.js';
+import { vxlanXmit } from './vxlan.js';
 import { receiveOnDevice } from './ip-input.js';
 
 const ETH_P_IP = 0x0800;
@@ -141,12 +142,17 @@ function setMacs(dp: Datapath, p: Pkt, dev: number, dstHi: number, dstLo: number
 
 /**
  * dev_queue_xmit on `dev`: the frame is seen on the device's tap (tx), then a bridge device forwards it to
- * its ports (br_dev_xmit). Takes ownership of `p`.
+ * its ports (br_dev_xmit) and a VXLAN device encapsulates it (vxlan_xmit). Takes ownership of `p`.
  */
 export function devXmit(dp: Datapath, p: Pkt, dev: number): void {
   txFrame(dp, p, dev);
-  if (dp.host.iface(dev).kind === 'bridge') {
+  const kind = dp.host.iface(dev).kind;
+  if (kind === 'bridge') {
     brDevXmit(dp, p, dev);
+    return;
+  }
+  if (kind === 'vxlan') {
+    vxlanXmit(dp, p, dev);
     return;
   }
   dp.releaseCtRef(p);

@@ -37,6 +37,9 @@ const TITLE = 'nfreplay snapshot on a live namespace';
     sh(['ip', 'addr', 'add', '10.123.0.1/24', 'dev', 'br-test']);
     for (const d of ['br-test', 'vtest0', 'vtest1']) sh(['ip', 'link', 'set', d, 'up']);
     sh(['ip', 'route', 'add', '10.124.0.0/16', 'via', '10.123.0.9', 'dev', 'br-test']);
+    // a VXLAN device (flannel-style: no learning) and the FDB entry of a remote VTEP
+    sh(['ip', 'link', 'add', 'vx-test', 'address', '0e:00:00:00:aa:01', 'type', 'vxlan', 'id', '42', 'local', '10.123.0.1', 'dev', 'br-test', 'dstport', '4789', 'nolearning']);
+    sh(['bridge', 'fdb', 'append', '0e:00:00:00:aa:0a', 'dev', 'vx-test', 'dst', '10.123.0.7']);
   });
   afterAll(() => {
     execFileSync('ip', ['netns', 'del', NS]);
@@ -47,7 +50,7 @@ const TITLE = 'nfreplay snapshot on a live namespace';
     const res = collectSnapshot(dir, { netns: NS });
     // ipset-save.txt only where ipset is installed
     const ipset = (process.env['PATH'] ?? '').split(path.delimiter).some((d) => fs.existsSync(path.join(d, 'ipset')));
-    const want = ['bridge-link.json', 'ip-addr.json', 'ip-maddr.json', 'ip-neigh.json', 'ip-route.json', 'ss-listen.txt', 'sysctl.txt'];
+    const want = ['bridge-fdb.json', 'bridge-link.json', 'ip-addr.json', 'ip-maddr.json', 'ip-neigh.json', 'ip-route.json', 'ss-listen.txt', 'sysctl.txt'];
     expect(res.files.map((f) => path.basename(f)).sort()).toEqual((ipset ? [...want, 'ipset-save.txt'] : want).sort());
     const host = loadSnapshot(dir);
     const br = host.byName('br-test')!;
@@ -59,6 +62,10 @@ const TITLE = 'nfreplay snapshot on a live namespace';
     expect(host.fib.isLocal(parseIpv4('10.123.0.1'))).toBe(true);
     expect(fs.readFileSync(path.join(dir, 'sysctl.txt'), 'utf8')).toMatch(/^net\.ipv4\.ip_forward = 0$/m);
     expect(fs.readFileSync(path.join(dir, 'sysctl.txt'), 'utf8')).toMatch(/^net\.ipv4\.conf\.br-test\.send_redirects = 1$/m);
+    const vx = host.byName('vx-test')!;
+    expect(vx.kind).toBe('vxlan');
+    expect(vx.vxlan).toMatchObject({ vni: 42, port: 4789, learning: false, local: parseIpv4('10.123.0.1'), link: 'br-test' });
+    expect([...vx.vxlan!.fdb.entries()]).toEqual([[0x0e00 * 4294967296 + 0x0000aa0a, parseIpv4('10.123.0.7')]]);
     // the bridge is up, so it has joined the all-hosts group
     expect(host.joinedGroup(br.id, parseIpv4('224.0.0.1'))).toBe(true);
   });

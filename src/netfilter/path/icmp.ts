@@ -26,14 +26,9 @@ function isError(type: number): boolean {
 
 /** A fresh kernel packet that belongs to the same event as `orig`. */
 function newReply(dp: Datapath, orig: Pkt): Pkt {
-  const q = dp.pool.get();
+  const q = dp.pool.derived(orig, orig.nowNs, orig.finishNs);
   q.generated = 1;
   q.sock = SockKind.KERNEL; // icmp_sk
-  q.index = orig.index;
-  q.vcpu = orig.vcpu;
-  q.nowNs = orig.nowNs;
-  q.finishNs = orig.finishNs;
-  q.meta.data = q.buf;
   return q;
 }
 

@@ -210,4 +210,18 @@ export class PktPool {
   put(p: Pkt): void {
     this.free.push(p);
   }
+
+  /**
+   * A fresh packet made while `orig` is processed (an answer, an encapsulation): it belongs to the same input
+   * packet and vCPU, and lives at the given times.
+   */
+  derived(orig: Pkt, nowNs: number, finishNs: number): Pkt {
+    const q = this.get();
+    q.index = orig.index;
+    q.vcpu = orig.vcpu;
+    q.nowNs = nowNs;
+    q.finishNs = finishNs;
+    q.meta.data = q.buf;
+    return q;
+  }
 }

@@ -30,12 +30,8 @@ const UNREACH_CODE: Readonly<Record<number, number>> = {
 };
 
 function replyPkt(dp: Datapath, orig: Pkt): Pkt {
-  const q = dp.pool.get();
+  const q = dp.pool.derived(orig, orig.nowNs, orig.finishNs);
   q.generated = 1;
-  q.index = orig.index;
-  q.vcpu = orig.vcpu;
-  q.nowNs = orig.nowNs;
-  q.finishNs = orig.finishNs;
   return q;
 }
 

@@ -51,16 +51,12 @@ export function vxlanXmit(dp: Datapath, p: Pkt, dev: number): void {
     dp.kernelDrop(p, 'vxlan_no_remote', `${iface.name}: no FDB entry for ${formatMac(p.dstMacHi, p.dstMacLo)} (VNI ${cfg.vni})`, -1);
     return dp.dropPacket(p, 'vxlan_no_remote', '');
   }
-  const q = dp.pool.get();
+  // sent when the inner frame is: at the end of its processing
+  const q = dp.pool.derived(p, p.finishNs, p.finishNs);
   q.generated = 1;
-  q.index = p.index;
-  q.vcpu = p.vcpu;
-  q.nowNs = p.finishNs;
-  q.finishNs = p.finishNs;
   // skb_scrub_packet within one namespace: the mark and socket stay, the conntrack reference goes
   q.mark = p.mark;
   q.sock = p.sock;
-  q.meta.data = q.buf;
   const routeSrc = routeOutput(dp, q, remote);
   if (routeSrc < 0 || q.rtDev === dev) {
     dp.pool.put(q);
@@ -170,11 +166,7 @@ export function vxlanRcv(dp: Datapath, p: Pkt): boolean {
   // vxlan_set_mac: its own frames coming back are a loop
   if (srcHi === iface.macHi && srcLo === iface.macLo) return drop(dp, p, 'vxlan_loop', 'inner source MAC is the device\'s own');
   if (iface.vxlan!.learning && (srcHi & 0x0100) === 0) iface.vxlan!.fdb.set(macKey(srcHi, srcLo), m.saddr);
-  const q = dp.pool.get();
-  q.index = p.index;
-  q.vcpu = p.vcpu;
-  q.nowNs = p.finishNs;
-  q.finishNs = p.finishNs;
+  const q = dp.pool.derived(p, p.finishNs, p.finishNs);
   q.mark = p.mark;
   const len = end - inner;
   q.buf.set(p.buf.subarray(inner, end), HEADROOM);

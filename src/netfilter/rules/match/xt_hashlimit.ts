@@ -34,23 +34,14 @@ import { Ri } from './hashlimit-rateinfo.js';
 import { hashlimitInitDst } from './hashlimit-key.js';
 import { add64, lt64, set64, sub64 } from './u64-words.js';
 
-/** struct xt_hashlimit_mtinfo3 plus what libxt_hashlimit tracks while parsing. */
-export interface HashlimitData {
+/**
+ * struct xt_hashlimit_mtinfo3 (its cfg: mode as XT_HASHLIMIT_* bits, avg in microseconds per packet or a
+ * byte cost, burst in packets or refills) plus what libxt_hashlimit tracks while parsing.
+ */
+export interface HashlimitData extends HashlimitConfig {
   /** Family the rule was parsed for: address width of the masks, and tables are per family. */
   family: FamilyNumber;
   name: string;
-  /** XT_HASHLIMIT_* bits (HlMode). */
-  mode: number;
-  /** cfg.avg: microseconds per packet, or a byte cost (bytes_to_cost); cfg.burst: packets or refills. */
-  avg: bigint;
-  burst: bigint;
-  size: number;
-  max: number;
-  gcInterval: number;
-  expire: number;
-  interval: number;
-  srcmask: number;
-  dstmask: number;
   /** Options given, 1 << Opt (libxtables' xflags). */
   given: number;
   /** hashlimit_mt_udata.mult: seconds per rate unit (15 for byte rates). */
@@ -73,6 +64,14 @@ const Opt = {
   RATEMATCH: 11,
   INTERVAL: 12,
 } as const;
+
+/** The plain u32 options (--hashlimit-htable-*) and the field each one sets. */
+const U32_FIELDS: Readonly<Record<number, 'size' | 'max' | 'gcInterval' | 'expire'>> = {
+  [Opt.HTABLE_SIZE]: 'size',
+  [Opt.HTABLE_MAX]: 'max',
+  [Opt.HTABLE_GCINT]: 'gcInterval',
+  [Opt.HTABLE_EXPIRE]: 'expire',
+};
 
 const has = (d: HashlimitData, opt: number): boolean => (d.given & (1 << opt)) !== 0;
 
@@ -225,16 +224,10 @@ export const hashlimitMatch: MatchModule<HashlimitData, HashlimitState> = {
         break;
       }
       case Opt.HTABLE_SIZE:
-        d.size = uintOr(ctx, o.value, 0, 0xffffffff, 'hashlimit-htable-size');
-        break;
       case Opt.HTABLE_MAX:
-        d.max = uintOr(ctx, o.value, 0, 0xffffffff, 'hashlimit-htable-max');
-        break;
       case Opt.HTABLE_GCINT:
-        d.gcInterval = uintOr(ctx, o.value, 0, 0xffffffff, 'hashlimit-htable-gcinterval');
-        break;
       case Opt.HTABLE_EXPIRE:
-        d.expire = uintOr(ctx, o.value, 0, 0xffffffff, 'hashlimit-htable-expire');
+        d[U32_FIELDS[o.id]!] = uintOr(ctx, o.value, 0, 0xffffffff, o.name);
         break;
       case Opt.MODE: {
         const m = parseMode(o.value);

@@ -134,7 +134,9 @@ export class Pkt extends Skb {
   copyFrom(o: Pkt): void {
     const m = this.meta;
     const om = o.meta;
-    this.buf.set(o.buf.subarray(0, om.l3Off + om.ipTotalLen + 4));
+    // through the IP packet, or the whole captured frame for what is not IPv4 (ARP, IPv6 ...)
+    const end = Math.max(om.l3Off + om.ipTotalLen, om.frameOff + om.caplen) + 4;
+    this.buf.set(o.buf.subarray(0, Math.min(end, o.buf.length)));
     Object.assign(m, om);
     m.data = this.buf;
     this.hook = o.hook;

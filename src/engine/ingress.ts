@@ -13,6 +13,7 @@ import type { PacketMeta } from '../decode/meta.js';
 import { IpProto, L3 } from '../decode/meta.js';
 import { UsageError } from '../util/errors.js';
 import { macKey } from '../util/ipv4.js';
+import { vxlanPorts } from '../netfilter/path/vxlan.js';
 import { PktType } from '../netfilter/path/pkt.js';
 import type { Pkt } from '../netfilter/path/pkt.js';
 
@@ -35,6 +36,8 @@ export class IngressMap {
   private readonly ipToMac = new Map<number, number>();
   /** Host MAC addresses (own frames are sent, never received). */
   private readonly ownMacs = new Set<number>();
+  /** VXLAN devices by UDP port (their datagrams carry frames for the bridges they are ports of). */
+  private readonly vxlanPorts: Map<number, HostIface[]>;
   readonly skipped = [0, 0, 0, 0];
   /** Why the last classify() returned -1 (a Skip value), or Skip.INPUT. */
   lastSkip = 0;
@@ -55,6 +58,7 @@ export class IngressMap {
       });
     }
     for (const i of host.ifaces) this.ownMacs.add(macKey(i.macHi, i.macLo));
+    this.vxlanPorts = vxlanPorts(host.ifaces);
   }
 
   /** Resolve a capture interface once (called for every interface the cursor describes). */
@@ -83,20 +87,48 @@ export class IngressMap {
     if (dev < 0) return this.skip(Skip.UNMAPPED);
     const iface = this.host.ifaces[dev]!;
     // bridge and VXLAN devices show copies of what their ports or the underlay received (made by the datapath)
-    if (iface.kind === 'bridge' || iface.kind === 'loopback' || iface.kind === 'vxlan') return this.skip(Skip.NOT_INGRESS);
+    if (iface.kind === 'bridge' || iface.kind === 'loopback') return this.skip(Skip.NOT_INGRESS);
     let dir = rec.direction;
     if (dir === Direction.UNKNOWN && rec.pktType === 4) dir = Direction.OUTBOUND;
     if (dir === Direction.UNKNOWN) dir = this.inferDirection(iface, m);
     if (dir === Direction.OUTBOUND) return this.skip(Skip.OUTBOUND);
-    this.lastSkip = Skip.INPUT;
-    if (iface.master >= 0) {
-      const mac = macKey(m.srcMacHi, m.srcMacLo);
-      // lookups are cheaper than updates, and the answer rarely changes
-      if (this.learned.get(mac) !== iface.id) this.learned.set(mac, iface.id);
-      if (m.l3 === L3.IPV4 && m.saddr !== 0 && this.ipToMac.get(m.saddr) !== mac) this.ipToMac.set(m.saddr, mac);
-      else if (m.l3 === L3.ARP && m.l3Off >= 0) this.learnArpSender(m);
+    // what a VXLAN bridge port received still tells where its senders' addresses live
+    if (iface.kind === 'vxlan') {
+      if (iface.master >= 0) this.learnAddresses(iface, m);
+      return this.skip(Skip.NOT_INGRESS);
     }
+    this.lastSkip = Skip.INPUT;
+    if (iface.master >= 0) this.learnAddresses(iface, m);
+    else if (this.vxlanPorts.size > 0 && m.ipProto === IpProto.UDP && m.l4Off >= 0 && this.vxlanPorts.has(m.dport)) this.learnOverlay(m);
     return dev;
+  }
+
+  /**
+   * A VXLAN datagram received: the frame inside enters a VXLAN bridge port, so its sender lives behind that
+   * port (what the bridge will learn), even when no capture of the port itself says so.
+   */
+  private learnOverlay(m: PacketMeta): void {
+    const b = m.data;
+    const inner = m.l4Off + 16;
+    const end = m.frameOff + m.caplen;
+    if (inner + 14 > end) return;
+    const vni = ((b[m.l4Off + 12]! << 16) | (b[m.l4Off + 13]! << 8) | b[m.l4Off + 14]!) >>> 0;
+    const port = this.vxlanPorts.get(m.dport)!.find((i) => i.vxlan!.vni === vni && i.master >= 0);
+    if (port === undefined) return;
+    const mac = macKey((b[inner + 6]! << 8) | b[inner + 7]!, ((b[inner + 8]! << 24) | (b[inner + 9]! << 16) | (b[inner + 10]! << 8) | b[inner + 11]!) >>> 0);
+    this.learned.set(mac, port.id);
+    const type = (b[inner + 12]! << 8) | b[inner + 13]!;
+    if (type === 0x0800 && inner + 30 <= end) this.ipToMac.set(((b[inner + 26]! << 24) | (b[inner + 27]! << 16) | (b[inner + 28]! << 8) | b[inner + 29]!) >>> 0, mac);
+    else if (type === 0x0806) this.learnArpAt(b, inner + 14, end);
+  }
+
+  /** A frame received on bridge port `iface`: its source MAC is behind that port, and its addresses belong to it. */
+  private learnAddresses(iface: HostIface, m: PacketMeta): void {
+    const mac = macKey(m.srcMacHi, m.srcMacLo);
+    // lookups are cheaper than updates, and the answer rarely changes
+    if (this.learned.get(mac) !== iface.id) this.learned.set(mac, iface.id);
+    if (m.l3 === L3.IPV4 && m.saddr !== 0 && this.ipToMac.get(m.saddr) !== mac) this.ipToMac.set(m.saddr, mac);
+    else if (m.l3 === L3.ARP && m.l3Off >= 0) this.learnArpSender(m);
   }
 
   /**
@@ -218,9 +250,12 @@ export class IngressMap {
 
   /** ARP sender hardware and protocol addresses (Ethernet/IPv4 ARP only). */
   private learnArpSender(m: PacketMeta): void {
-    const b = m.data;
-    const a = m.l3Off;
-    if (a + 28 > m.frameOff + m.caplen || b[a + 4] !== 6 || b[a + 5] !== 4) return;
+    this.learnArpAt(m.data, m.l3Off, m.frameOff + m.caplen);
+  }
+
+  /** The ARP packet at `a` (captured up to `end`): its sender's MAC owns its sender address. */
+  private learnArpAt(b: Uint8Array, a: number, end: number): void {
+    if (a + 28 > end || b[a + 4] !== 6 || b[a + 5] !== 4) return;
     const hi = (b[a + 8]! << 8) | b[a + 9]!;
     const lo = ((b[a + 10]! << 24) | (b[a + 11]! << 16) | (b[a + 12]! << 8) | b[a + 13]!) >>> 0;
     const spa = ((b[a + 14]! << 24) | (b[a + 15]! << 16) | (b[a + 16]! << 8) | b[a + 17]!) >>> 0;

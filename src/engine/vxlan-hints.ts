@@ -19,18 +19,25 @@ interface Outer {
 }
 
 /**
- * The identity of an encapsulated IPv4 packet: its inner IP ID, addresses, protocol, total length and the
- * first 8 transport bytes (ports and sequence, or the ICMP header) — all that forwarding leaves alone — or
- * -1 when the frame is not IPv4 or too short. `off` is the inner Ethernet header.
+ * The identity of an encapsulated frame (`off` is its Ethernet header): for IPv4, the inner IP ID,
+ * addresses, protocol, total length and the first 8 transport bytes (ports and sequence, or the ICMP header)
+ * — all that forwarding leaves alone; for other frames (ARP ...), their first 44 bytes; -1 when too short.
  */
 export function innerKey(b: Uint8Array, off: number, end: number): number {
-  if (end - off < ETH_HLEN + 20 || be16(b, off + 12) !== ETH_P_IP) return -1;
+  if (end - off >= ETH_HLEN && be16(b, off + 12) !== ETH_P_IP) return frameKey(b, off, Math.min(end, off + 44));
+  if (end - off < ETH_HLEN + 20) return -1;
   const ip = off + ETH_HLEN;
   const ihl = (b[ip]! & 15) * 4;
   const l4 = ip + ihl;
   const w0 = l4 + 8 <= end ? be32(b, l4) : 0;
   const w1 = l4 + 8 <= end ? be32(b, l4 + 4) : 0;
   return hash4(hash4(0x76786c6e, be32(b, ip + 12), be32(b, ip + 16), be32(b, ip + 4) & 0xffff00ff, be16(b, ip + 2)), w0, w1, b[ip + 9]!, ihl);
+}
+
+function frameKey(b: Uint8Array, off: number, end: number): number {
+  let h = 0x61727066;
+  for (let i = off; i + 4 <= end; i += 4) h = hash4(h, be32(b, i), i - off, 0, 0);
+  return h;
 }
 
 /**

@@ -15,6 +15,7 @@ import { NeighVerdict } from './neigh.js';
 import { Defrag } from './defrag.js';
 import { defragment, ipHeaderProblem, ipRcv, ipRcvFinish } from './ip-input.js';
 import { devXmit, txFrame, verdictEnd } from './ip-output.js';
+import { vxlanXmit } from './vxlan.js';
 import { ipDoFragment } from './fragment.js';
 import type { FragmentSink } from './fragment.js';
 import { routeInput, RouteError } from './route.js';
@@ -236,6 +237,8 @@ function brNfDevQueueXmit(dp: Datapath, p: Pkt, port: number): void {
 function transmitOnPort(dp: Datapath, p: Pkt, port: number): void {
   if (p.meta.l3 === L3.IPV4) txFrame(dp, p, port);
   else txL2(dp, p, port);
+  // a VXLAN port (an overlay bridged to local containers) encapsulates what the bridge hands it
+  if (dp.host.iface(port).kind === 'vxlan') return vxlanXmit(dp, p, port);
   dp.releaseCtRef(p);
   dp.pool.put(p);
 }

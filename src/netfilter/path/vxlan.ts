@@ -6,7 +6,7 @@
 // IP ID — comes from the capture when the host's own encapsulations are in it (VxlanHints), else from seeded
 // stand-ins.
 
-import { IpProto } from '../../decode/meta.js';
+import { IpProto, L3 } from '../../decode/meta.js';
 import { decodeFrame, decodeIpv4Packet, Verify } from '../../decode/decode.js';
 import { Csum } from '../../decode/meta.js';
 import { LinkType } from '../../capture/types.js';
@@ -35,14 +35,20 @@ const VXLAN_FLAGS_WORD = 0x08000000;
 /** Per (source, destination) pair: the next outer IP ID when the capture does not show it (ip_idents stand-in). */
 const idents = new WeakMap<Datapath, Map<number, number>>();
 
-/** vxlan_xmit for the frame `p` transmitted on VXLAN device `dev` (its Ethernet header at l3Off - 14). Takes ownership of `p`. */
+/**
+ * vxlan_xmit for the frame `p` transmitted on VXLAN device `dev` (its Ethernet header written at l3Off - 14:
+ * an IPv4 packet routed or bridged out, or another frame a bridge forwards to it). Takes ownership of `p`.
+ */
 export function vxlanXmit(dp: Datapath, p: Pkt, dev: number): void {
   const iface = dp.host.iface(dev);
   const cfg = iface.vxlan!;
   const m = p.meta;
+  const ipv4 = m.l3 === L3.IPV4 && m.ipHdrLen > 0;
   const inner = m.l3Off - ETH_HLEN;
-  const have = Math.min(m.frameOff + m.caplen - m.l3Off, m.ipTotalLen);
-  const innerEnd = m.l3Off + have;
+  // the frame as the capture holds it, and its length on the wire (an IPv4 packet without link padding)
+  const innerEnd = ipv4 ? m.l3Off + Math.min(m.frameOff + m.caplen - m.l3Off, m.ipTotalLen) : m.frameOff + m.caplen;
+  const innerLen = ipv4 ? ETH_HLEN + m.ipTotalLen : ETH_HLEN + m.wirelen - (m.l3Off - m.frameOff);
+  const have = innerEnd - inner;
   const hints = dp.vxlanHints;
   // vxlan_find_mac: the destination MAC, else the all-zeros default entry, else the device's default remote
   const remote =
@@ -64,17 +70,16 @@ export function vxlanXmit(dp: Datapath, p: Pkt, dev: number): void {
     return dp.dropPacket(p, 'vxlan_route', '');
   }
   const saddr = cfg.local !== 0 ? cfg.local : routeSrc;
-  const innerTos = m.ipTos;
+  const innerTos = ipv4 ? m.ipTos : 0;
   // ip_tunnel_ecn_encap: the configured TOS (or the inner one) with the inner ECN bits, CE sent as ECT(0)
   let tos = cfg.tos === 1 ? innerTos : cfg.tos;
   tos = (tos & ~ECN_MASK) | ((innerTos & ECN_MASK) === ECN_CE ? ECN_ECT0 : innerTos & ECN_MASK);
-  const df = cfg.df === 'set' || (cfg.df === 'inherit' && m.dontFrag === 1) ? IP_DF : 0;
+  const df = cfg.df === 'set' || (cfg.df === 'inherit' && ipv4 && m.dontFrag === 1) ? IP_DF : 0;
   const ttl = cfg.ttl !== 0 ? cfg.ttl : (remote >>> 28) === 14 ? 1 : dp.host.sysctls.ipDefaultTtl;
   const seen = hints?.take(p.buf, inner, innerEnd) ?? null;
   const sport = seen?.sport ?? flowSourcePort(dp, cfg.portLow, cfg.portHigh, p.buf, inner, innerEnd);
   // ip_select_ident: no ID for DF packets sent without a connected socket
   const id = df !== 0 ? 0 : (seen?.ipId ?? nextIdent(dp, saddr, remote));
-  const innerLen = ETH_HLEN + m.ipTotalLen;
   const b = q.buf;
   const o = HEADROOM;
   const udp = o + 20;
@@ -90,11 +95,11 @@ export function vxlanXmit(dp: Datapath, p: Pkt, dev: number): void {
   if (cfg.udpCsum) {
     const len = 8 + VXLAN_HLEN + innerLen;
     const pseudo = (saddr >>> 16) + (saddr & 0xffff) + (remote >>> 16) + (remote & 0xffff) + IpProto.UDP + len;
-    const c = csumFold(csumPartial(b, udp, 8 + VXLAN_HLEN + ETH_HLEN + have, pseudo));
+    const c = csumFold(csumPartial(b, udp, 8 + VXLAN_HLEN + have, pseudo));
     putBe16(b, udp + 6, c === 0 ? 0xffff : c);
   }
   q.bindView();
-  decodeIpv4Packet(q.meta, b, o, OUTER_HLEN + ETH_HLEN + have, dp.counters, Verify.NONE);
+  decodeIpv4Packet(q.meta, b, o, OUTER_HLEN + have, dp.counters, Verify.NONE);
   q.meta.ipTotalLen = OUTER_HLEN + innerLen;
   dp.releaseCtRef(p);
   dp.pool.put(p);

@@ -117,6 +117,12 @@ export class Skb {
   /** skb->mark. */
   mark = 0;
   /**
+   * skb->pkt_type as the path keeps it (PACKET_HOST 0, BROADCAST 1, MULTICAST 2, OTHERHOST 3, OUTGOING 4,
+   * LOOPBACK 5): from the destination MAC on arrival, HOST once a bridge takes a frame for itself or
+   * br_netfilter routes it, OUTGOING for what the host sends.
+   */
+  pktType = 0;
+  /**
    * The socket the packet is sent from, as `-m owner` sees it (SockKind): none for forwarded packets and
    * those REJECT's nf_send_reset builds; a kernel control socket (no file, so no owner) for what the host's
    * own stack answers with (ICMP, the RST for a closed port).

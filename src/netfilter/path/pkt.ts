@@ -37,7 +37,6 @@ export class Pkt extends Skb {
   srcMacLo = 0;
   dstMacHi = 0;
   dstMacLo = 0;
-  pktType = 0;
   /** skb->dev: the device the packet is on now; `iif` the device it arrived on (inet_iif). */
   dev = NONE;
   iif = NONE;

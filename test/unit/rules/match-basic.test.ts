@@ -131,10 +131,10 @@ describe('tos, dscp, pkttype, mac, tcpmss', () => {
     expect(evalMatch(matchOf('-m tos --tos Minimize-Delay'), s, env())).toBe(false);
   });
   it('pkttype: link-level type, loopback packets by destination', () => {
-    expect(evalMatch(matchOf('-m pkttype --pkt-type broadcast'), skbOf({ pktType: 1 }), env())).toBe(true);
-    expect(evalMatch(matchOf('-m pkttype --pkt-type unicast'), skbOf({ pktType: 0 }), env())).toBe(true);
-    expect(evalMatch(matchOf('-m pkttype --pkt-type multicast'), skbOf({ pktType: 5, daddr: '224.0.0.251' }), env())).toBe(true);
-    expect(evalMatch(matchOf('-m pkttype ! --pkt-type multicast'), skbOf({ pktType: 5, daddr: '10.0.0.1' }), env())).toBe(true);
+    expect(evalMatch(matchOf('-m pkttype --pkt-type broadcast'), skbOf({}, { pktType: 1 }), env())).toBe(true);
+    expect(evalMatch(matchOf('-m pkttype --pkt-type unicast'), skbOf({}, { pktType: 0 }), env())).toBe(true);
+    expect(evalMatch(matchOf('-m pkttype --pkt-type multicast'), skbOf({ daddr: '224.0.0.251' }, { pktType: 5 }), env())).toBe(true);
+    expect(evalMatch(matchOf('-m pkttype ! --pkt-type multicast'), skbOf({ daddr: '10.0.0.1' }, { pktType: 5 }), env())).toBe(true);
   });
   it('mac: source MAC of an Ethernet frame, false without a link header', () => {
     const m = matchOf('-m mac --mac-source 02:42:AC:11:00:02');

@@ -41,10 +41,11 @@ export const pkttypeMatch: MatchModule<PkttypeData, null> = {
   print: (d) => `${d.invert ? '! ' : ''}--pkt-type ${NAMES.find(([, t]) => t === d.type)?.[0] ?? String(d.type)}`,
   createState: noState,
   // HOT
+  // pkttype_mt reads skb->pkt_type, which the path changes (a bridge taking a frame for itself, the host's
+  // own packets), not the type the capture recorded
   match(d, skb) {
-    const m = skb.meta;
-    let t = m.pktType;
-    if (t === PacketType.LOOPBACK) t = m.daddr >>> 28 === 0xe ? PacketType.MULTICAST : PacketType.BROADCAST;
+    let t = skb.pktType;
+    if (t === PacketType.LOOPBACK) t = skb.meta.daddr >>> 28 === 0xe ? PacketType.MULTICAST : PacketType.BROADCAST;
     return (t === d.type) !== d.invert;
   },
 };

@@ -102,6 +102,8 @@ export class Datapath {
   readonly vxlanByPort: Map<number, HostIface[]>;
   /** Seed of the stand-in for the inner flow hash of VXLAN source ports. */
   readonly vxlanSeed: number;
+  /** Next outer IP ID per (source, destination) of encapsulations the capture does not show. */
+  readonly vxlanIdents = new Map<number, number>();
   /** Scratch: a NEW packet's conntrack ORIGINAL tuple, its tuple as received (for the NAT hints). */
   private readonly received = new Tuple();
 

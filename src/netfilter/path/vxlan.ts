@@ -32,9 +32,6 @@ const ECN_ECT0 = 2;
 /** VXLAN_HF_VNI: the I flag, the only flag plain VXLAN allows. */
 const VXLAN_FLAGS_WORD = 0x08000000;
 
-/** Per (source, destination) pair: the next outer IP ID when the capture does not show it (ip_idents stand-in). */
-const idents = new WeakMap<Datapath, Map<number, number>>();
-
 /**
  * vxlan_xmit for the frame `p` transmitted on VXLAN device `dev` (its Ethernet header written at l3Off - 14:
  * an IPv4 packet routed or bridged out, or another frame a bridge forwards to it). Takes ownership of `p`.
@@ -50,9 +47,10 @@ export function vxlanXmit(dp: Datapath, p: Pkt, dev: number): void {
   const innerLen = ipv4 ? ETH_HLEN + m.ipTotalLen : ETH_HLEN + m.wirelen - (m.l3Off - m.frameOff);
   const have = innerEnd - inner;
   const hints = dp.vxlanHints;
-  // vxlan_find_mac: the destination MAC, else the all-zeros default entry, else the device's default remote
-  const remote =
-    cfg.fdb.get(macKey(p.dstMacHi, p.dstMacLo)) ?? (hints?.remote(cfg.vni, p.dstMacHi, p.dstMacLo) || undefined) ?? cfg.fdb.get(0) ?? cfg.remote;
+  // vxlan_find_mac: the destination MAC (from the snapshot's FDB, else as the capture shows the host sending
+  // to it), else the all-zeros default entry, else the device's default remote
+  let remote = cfg.fdb.get(macKey(p.dstMacHi, p.dstMacLo)) ?? hints?.remote(cfg.vni, p.dstMacHi, p.dstMacLo) ?? 0;
+  if (remote === 0) remote = cfg.fdb.get(0) ?? cfg.remote;
   if (remote === 0) {
     dp.kernelDrop(p, 'vxlan_no_remote', `${iface.name}: no FDB entry for ${formatMac(p.dstMacHi, p.dstMacLo)} (VNI ${cfg.vni})`, -1);
     return dp.dropPacket(p, 'vxlan_no_remote', '');
@@ -124,12 +122,11 @@ function flowSourcePort(dp: Datapath, low: number, high: number, b: Uint8Array, 
   return Math.floor((h * (max - min)) / 4294967296) + min;
 }
 
+/** The outer IP ID when the capture does not show it: per (source, destination), from a seeded start (ip_idents stand-in). */
 function nextIdent(dp: Datapath, saddr: number, daddr: number): number {
-  let map = idents.get(dp);
-  if (map === undefined) idents.set(dp, (map = new Map()));
   const k = saddr * 4294967296 + daddr;
-  const v = map.get(k) ?? dp.prng.u16();
-  map.set(k, (v + 1) & 0xffff);
+  const v = dp.vxlanIdents.get(k) ?? dp.prng.u16();
+  dp.vxlanIdents.set(k, (v + 1) & 0xffff);
   return v;
 }
 

@@ -44,6 +44,8 @@ export class RangeSet implements IpSet {
   private nomatch: Uint8Array;
   private count: number;
   private readonly markMask: number;
+  /** IPSET_TYPE_NOMATCH: the types with a net dimension keep nomatch entries (hash:net, hash:ip,port,net ...). */
+  private readonly hasNomatch: boolean;
 
   constructor(name: string, type: string, kinds: readonly DimKind[], family: 4 | 6, markMask = 0xffffffff) {
     this.name = name;
@@ -57,6 +59,7 @@ export class RangeSet implements IpSet {
     this.nomatch = new Uint8Array(16);
     this.count = 0;
     this.markMask = markMask;
+    this.hasNomatch = type.startsWith('hash:') && type.includes('net');
   }
 
   /** Add one element (load time). */
@@ -105,7 +108,7 @@ export class RangeSet implements IpSet {
   }
 
   // HOT
-  test(skb: Skb, srcFlags: number): boolean {
+  test(skb: Skb, srcFlags: number, returnNomatch: boolean): boolean {
     const d = this.dimensions;
     let best = -1;
     let bestNomatch = 0;
@@ -123,7 +126,9 @@ export class RangeSet implements IpSet {
         bestNomatch = this.nomatch[e]!;
       }
     }
-    return best >= 0 && bestNomatch === 0;
+    if (best < 0) return false;
+    // IPSET_FLAG_RETURN_NOMATCH on a type with IPSET_TYPE_NOMATCH: ret > 0 and -ENOTEMPTY trade places
+    return (bestNomatch === 0) !== (returnNomatch && this.hasNomatch);
   }
 }
 
@@ -136,9 +141,9 @@ export class ListSet implements IpSet {
   get dimensions(): number {
     return this.members.reduce((m, s) => Math.max(m, s.dimensions), 1);
   }
-  // HOT
-  test(skb: Skb, srcFlags: number): boolean {
-    for (let i = 0; i < this.members.length; i++) if (this.members[i]!.test(skb, srcFlags)) return true;
+  // HOT: list_set_ktest asks each member with the same flags
+  test(skb: Skb, srcFlags: number, returnNomatch: boolean): boolean {
+    for (let i = 0; i < this.members.length; i++) if (this.members[i]!.test(skb, srcFlags, returnNomatch)) return true;
     return false;
   }
 }

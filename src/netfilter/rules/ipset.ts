@@ -12,10 +12,12 @@ export interface IpSet {
   /** Number of dimensions of an element (hash:ip 1, hash:ip,port 2, hash:ip,port,ip 3). */
   readonly dimensions: number;
   /**
-   * HOT: is the packet's (address/port per dimension) tuple in the set? Bit i of `srcFlags` set = dimension i
-   * reads the source side, clear = destination side (the `src,dst` flags of `--match-set`).
+   * HOT: ip_set_test: is the packet's (address/port per dimension) tuple in the set? Bit i of `srcFlags` set =
+   * dimension i reads the source side, clear = destination side (the `src,dst` flags of `--match-set`). With
+   * `returnNomatch` (`--return-nomatch`), a set type that has nomatch entries answers the other way round: an
+   * element found as nomatch is in, one found normally is not.
    */
-  test(skb: Skb, srcFlags: number): boolean;
+  test(skb: Skb, srcFlags: number, returnNomatch: boolean): boolean;
 }
 
 /** The supplied sets by name. */

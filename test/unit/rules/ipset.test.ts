@@ -50,6 +50,18 @@ describe('ipset save reader and set match', () => {
     expect(evalMatch(src, skbOf({ saddr: '10.1.2.9' }), env)).toBe(true);
     expect(evalMatch(src, skbOf({ saddr: '11.0.0.1' }), env)).toBe(false);
   });
+  it('--return-nomatch turns a nomatch element into a match and a normal one into none (types with nets only)', () => {
+    // ip_set_test: with IPSET_FLAG_RETURN_NOMATCH on an IPSET_TYPE_NOMATCH set, ret > 0 and -ENOTEMPTY swap
+    const rn = m('-m set --match-set allow src --return-nomatch');
+    expect(evalMatch(rn, skbOf({ saddr: '10.1.9.9' }), env)).toBe(true); // the nomatch /16
+    expect(evalMatch(rn, skbOf({ saddr: '10.9.9.9' }), env)).toBe(false); // the plain /8
+    expect(evalMatch(rn, skbOf({ saddr: '10.1.2.9' }), env)).toBe(false); // the plain /24 inside the nomatch /16
+    expect(evalMatch(rn, skbOf({ saddr: '11.0.0.1' }), env)).toBe(false); // in no element
+    // hash:ip,port has no nomatch entries: the flag changes nothing
+    expect(evalMatch(m('-m set --match-set KUBE-CLUSTER-IP dst,dst --return-nomatch'), skbOf({ daddr: '10.96.0.1', dport: 443, ipProto: 6 }), env)).toBe(true);
+    // a list asks its members with the flag
+    expect(evalMatch(m('-m set --match-set both src --return-nomatch'), skbOf({ saddr: '10.1.9.9', sport: 1 }), env)).toBe(true);
+  });
   it('bitmap:port, three dimensions with mixed sides, list:set', () => {
     expect(evalMatch(m('-m set --match-set web dst'), skbOf({ dport: 81, ipProto: 17 }), env)).toBe(true);
     const pair = m('-m set --match-set pair src,dst,dst');

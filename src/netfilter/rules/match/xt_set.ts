@@ -94,5 +94,5 @@ export const setMatch: MatchModule<SetMatchData, SetMatchState> = {
     return new SetMatchState(set);
   },
   // HOT
-  match: (d, skb, _env, st) => st.set.test(skb, d.srcFlags) !== d.invert,
+  match: (d, skb, _env, st) => st.set.test(skb, d.srcFlags, d.returnNomatch) !== d.invert,
 };

@@ -37,6 +37,7 @@ export const COLLECTED_SYSCTLS = [
   'net.netfilter.nf_conntrack_tcp_timeout_max_retrans',
   'net.netfilter.nf_conntrack_tcp_timeout_unacknowledged',
   'net.ipv4.ip_default_ttl',
+  'net.ipv4.fwmark_reflect',
   'net.ipv4.icmp_ratelimit',
   'net.ipv4.icmp_ratemask',
   'net.ipv4.icmp_msgs_per_sec',

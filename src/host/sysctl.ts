@@ -34,6 +34,8 @@ export interface HostSysctls {
   icmpMsgsPerSec: number;
   icmpMsgsBurst: number;
   icmpEchoIgnoreAll: number;
+  /** net.ipv4.fwmark_reflect: the host's own answers (echo replies, RSTs, ICMP errors) carry the mark of what they answer (IP4_REPLY_MARK). */
+  fwmarkReflect: number;
   icmpErrorsUseInboundIfaddr: number;
   ipLocalPortMin: number;
   ipLocalPortMax: number;
@@ -79,6 +81,7 @@ export function defaultSysctls(): HostSysctls {
     icmpMsgsPerSec: 1000,
     icmpMsgsBurst: 50,
     icmpEchoIgnoreAll: 0,
+    fwmarkReflect: 0,
     icmpErrorsUseInboundIfaddr: 0,
     ipLocalPortMin: 32768,
     ipLocalPortMax: 60999,
@@ -161,6 +164,7 @@ const KEYS: Readonly<Record<string, NumericSysctl>> = {
   'net.ipv4.icmp_msgs_per_sec': 'icmpMsgsPerSec',
   'net.ipv4.icmp_msgs_burst': 'icmpMsgsBurst',
   'net.ipv4.icmp_echo_ignore_all': 'icmpEchoIgnoreAll',
+  'net.ipv4.fwmark_reflect': 'fwmarkReflect',
   'net.ipv4.icmp_errors_use_inbound_ifaddr': 'icmpErrorsUseInboundIfaddr',
 };
 

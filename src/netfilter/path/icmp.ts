@@ -32,6 +32,11 @@ function newReply(dp: Datapath, orig: Pkt): Pkt {
   return q;
 }
 
+/** IP4_REPLY_MARK: what the host answers with carries the answered packet's mark only with fwmark_reflect. */
+export function replyMark(dp: Datapath, orig: Pkt): number {
+  return dp.host.sysctls.fwmarkReflect !== 0 ? orig.mark : 0;
+}
+
 /** Pseudo IP ident for packets without DF (the kernel's ip_idents hash is not reproducible). */
 export function randomIpId(dp: Datapath): number {
   return dp.prng.u16();
@@ -86,7 +91,7 @@ export function icmpSend(dp: Datapath, orig: Pkt, type: number, code: number, in
   const len = buildIcmpError(q.buf, HEADROOM, type, code, info, orig.buf, m.l3Off, dataLen, saddr, m.saddr, tos, dp.host.sysctls.ipDefaultTtl, randomIpId(dp));
   q.bindView();
   decodeIpv4Packet(q.meta, q.buf, HEADROOM, len, dp.counters, Verify.NONE);
-  q.mark = 0;
+  q.mark = replyMark(dp, orig);
   if (isError(type) && orig.ct !== NONE) dp.ct.attachReverse(q, orig);
   dp.sink.event(DatapathEvent.ANSWER, q, type, code, '');
   ipLocalOut(dp, q);
@@ -109,7 +114,7 @@ export function icmpEcho(dp: Datapath, req: Pkt): void {
   const len = buildEchoReply(q.buf, HEADROOM, m, m.daddr, dp.host.sysctls.ipDefaultTtl, randomIpId(dp));
   q.bindView();
   decodeIpv4Packet(q.meta, q.buf, HEADROOM, len, dp.counters, Verify.NONE);
-  q.mark = req.mark;
+  q.mark = replyMark(dp, req);
   dp.sink.event(DatapathEvent.ANSWER, q, 0, 0, '');
   ipLocalOut(dp, q);
 }

@@ -13,7 +13,7 @@ import type { Pkt } from './pkt.js';
 import { HEADROOM, PktType, RtKind } from './pkt.js';
 import { buildTcpReset } from './build.js';
 import { routeOutput } from './route.js';
-import { icmpSend } from './icmp.js';
+import { icmpSend, replyMark } from './icmp.js';
 import { ipLocalOut, txFrame } from './ip-output.js';
 import { DatapathEvent } from './sink.js';
 
@@ -78,7 +78,7 @@ function nfSendReset(dp: Datapath, p: Pkt): void {
   const len = buildTcpReset(q.buf, HEADROOM, m, 0, dp.host.sysctls.ipDefaultTtl, 0);
   q.bindView();
   decodeIpv4Packet(q.meta, q.buf, HEADROOM, len, dp.counters, Verify.NONE);
-  q.mark = p.mark;
+  q.mark = replyMark(dp, p);
   if (p.ct !== NONE) {
     dp.ct.attachReverse(q, p);
     dp.ct.setTcpClose(p.ct, p);
@@ -117,6 +117,8 @@ export function tcpSendReset(dp: Datapath, p: Pkt): void {
   }
   q.pktType = PktType.OUTGOING;
   q.sock = SockKind.KERNEL; // the per-netns TCP control socket
+  // ip_send_unicast_reply: IP4_REPLY_MARK, else the control socket's mark (0)
+  q.mark = replyMark(dp, p);
   dp.sink.event(DatapathEvent.ANSWER, q, 256, 0, 'closed port');
   ipLocalOut(dp, q);
 }

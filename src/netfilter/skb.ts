@@ -150,7 +150,7 @@ export class Skb {
   ctReplDst = 0;
   ctReplSport = 0;
   ctReplDport = 0;
-  /** Virtual time the entry expires (ns since replay start), for --ctexpire. */
+  /** Virtual time the entry expires (ns since replay start), for --ctexpire; 0 while it is unconfirmed. */
   ctExpiresNs = 0;
   /** Virtual time of this packet (ns since replay start): `-m limit`, `-m recent`. */
   nowNs = 0;

@@ -339,7 +339,8 @@ export class Conntrack implements ConntrackApi, TrackerHost {
     skb.ctReplDst = R[b + R_RSRC + 1]! >>> 0;
     skb.ctReplSport = R[b + R_RSRC + 2]!;
     skb.ctReplDport = R[b + R_RSRC + 3]!;
-    skb.ctExpiresNs = this.expiresNs(ct, skb);
+    // nf_ct_expires: an unconfirmed entry holds its timeout relative, which reads as already past (0 left)
+    skb.ctExpiresNs = this.isConfirmed(ct) ? this.expiresNs(ct, skb) : 0;
   }
 
   attach(skb: Skb, ct: number, ctinfo: number): void {

@@ -1,5 +1,5 @@
 // Collects a host snapshot on a live Linux host (optionally inside a network namespace): runs the same
-// commands an operator would (`ip -j -d addr show`, `ip -j route show table all`, `ip -j neigh show`,
+// commands an operator would (`ip -j -d addr show`, `ip -j route show table all`, `ip -j rule show`, `ip -j neigh show`,
 // `bridge -j link show`, `ss -H -ltun`, `ip -j maddr show`, `bridge -j fdb show`) and reads the sysctls the model uses, writing each
 // file atomically.
 
@@ -50,10 +50,11 @@ export const COLLECTED_SYSCTLS = [
   'net.ipv4.conf.all.rp_filter',
   'net.ipv4.conf.all.accept_local',
   'net.ipv4.conf.all.route_localnet',
+  'net.ipv4.conf.all.src_valid_mark',
 ] as const;
 
 /** Per-device sysctls also collected, for every interface of ip-addr.json. */
-export const COLLECTED_DEVICE_SYSCTLS = ['send_redirects', 'shared_media', 'rp_filter', 'accept_local', 'route_localnet'] as const;
+export const COLLECTED_DEVICE_SYSCTLS = ['send_redirects', 'shared_media', 'rp_filter', 'accept_local', 'route_localnet', 'src_valid_mark'] as const;
 
 export interface CollectOptions {
   /** Network namespace to collect from (`ip netns exec NAME`), or null for the current one. */
@@ -112,6 +113,7 @@ export function collectSnapshot(dir: string, opts: CollectOptions): CollectResul
   const outputs: [string, string][] = [
     [SNAPSHOT_FILES.addr, run('ip', ['-j', '-d', 'addr', 'show'], opts.netns)],
     [SNAPSHOT_FILES.route, run('ip', ['-j', 'route', 'show', 'table', 'all'], opts.netns)],
+    [SNAPSHOT_FILES.rule, run('ip', ['-j', 'rule', 'show'], opts.netns)],
     [SNAPSHOT_FILES.neigh, run('ip', ['-j', 'neigh', 'show'], opts.netns)],
     [SNAPSHOT_FILES.bridge, run('bridge', ['-j', 'link', 'show'], opts.netns)],
     [SNAPSHOT_FILES.listen, run('ss', ['-H', '-ltun'], opts.netns)],

@@ -3,15 +3,19 @@
 
 import { Interner } from '../util/intern.js';
 import { Fib } from './fib.js';
+import type { FibRule } from './fib-rules.js';
+import { RouteKey } from './fib-rules.js';
 import type { HostIface, HostNeighbour, HostRoute, ListeningSocket } from './types.js';
 import { RouteType, Scope } from './types.js';
 import type { HostSysctls } from './sysctl.js';
 import { devConf, devConfOn } from './sysctl.js';
-import type { RuleHost } from '../netfilter/skb.js';
+import type { RuleHost, Skb } from '../netfilter/skb.js';
 
 export interface HostInit {
   ifaces: HostIface[];
   routes: HostRoute[];
+  /** Policy-routing rules (ip-rule.json), or null for the kernel's default three. */
+  rules?: FibRule[] | null;
   neighbours: HostNeighbour[];
   listening: ListeningSocket[];
   sysctls: HostSysctls;
@@ -24,6 +28,8 @@ export interface DevConf {
   /** 0 off, 1 strict, 2 loose. */
   readonly rpFilter: number;
   readonly acceptLocal: boolean;
+  /** IN_DEV_SRC_VMARK: the packet's mark takes part in reverse-path lookups. */
+  readonly srcValidMark: boolean;
   readonly routeLocalnet: boolean;
   readonly sendRedirects: boolean;
   readonly sharedMedia: boolean;
@@ -34,6 +40,9 @@ export class Host implements RuleHost {
   /** Interface names interned in id order; the rule engine interns further names after these. */
   readonly names: Interner;
   readonly fib: Fib;
+  /** The loopback device's id (flowi4_iif of locally generated packets), or -1. */
+  readonly lo: number;
+  private readonly rpKey = new RouteKey();
   readonly neighbours: readonly HostNeighbour[];
   readonly listening: readonly ListeningSocket[];
   readonly sysctls: HostSysctls;
@@ -51,7 +60,8 @@ export class Host implements RuleHost {
       if (this.names.intern(i.name) !== i.id) throw new Error(`interface ids must follow list order (${i.name})`);
       this.byIfindex.set(i.ifindex, i);
     }
-    this.fib = new Fib(init.routes);
+    this.fib = new Fib(init.routes, init.rules ?? null);
+    this.lo = init.ifaces.find((i) => i.kind === 'loopback')?.id ?? -1;
     this.neighbours = init.neighbours;
     this.listening = init.listening;
     this.sysctls = init.sysctls;
@@ -76,6 +86,7 @@ export class Host implements RuleHost {
         routeLocalnet: devConfOn(s, n, 'route_localnet'),
         sendRedirects: devConfOn(s, n, 'send_redirects'),
         sharedMedia: devConfOn(s, n, 'shared_media'),
+        srcValidMark: devConfOn(s, n, 'src_valid_mark'),
       };
       this.confs[id] = c;
     }
@@ -112,9 +123,20 @@ export class Host implements RuleHost {
     return this.ifaces[id]?.kind === 'loopback';
   }
 
-  /** RuleHost: `-m rpfilter`'s reverse lookup (see RuleHost.routeBackVia). HOT. */
-  routeBackVia(addr: number, dev: number, loose: boolean, acceptLocal: boolean): boolean {
-    const r = this.fib.lookup(addr);
+  /**
+   * RuleHost: `-m rpfilter`'s reverse lookup (rpfilter_mt: the flow back to the source from the destination —
+   * 0 when that is a broadcast or multicast address — entering from loopback, the mark only with --validmark). HOT.
+   */
+  routeBackVia(skb: Skb, loose: boolean, acceptLocal: boolean, validMark: boolean): boolean {
+    const m = skb.meta;
+    const k = this.rpKey.plain(m.saddr);
+    const d = m.daddr;
+    k.saddr = (d & 0xf0000000) >>> 0 === 0xe0000000 || d === 0xffffffff || (d & 0xff000000) === 0 ? 0 : d;
+    k.iif = this.lo;
+    k.tos = m.ipTos;
+    k.mark = validMark ? skb.mark : 0;
+    const dev = skb.inIf;
+    const r = this.fib.route(k);
     if (r === null) return false;
     if (r.type !== RouteType.UNICAST && (r.type !== RouteType.LOCAL || !acceptLocal)) return false;
     return loose || r.dev === dev;

@@ -1,6 +1,6 @@
 // Loads a host snapshot directory — what an operator collects on a real host (see `nfreplay snapshot`):
 // ip-addr.json (`ip -j -d addr show`), ip-route.json (`ip -j route show table all`), ip-neigh.json,
-// bridge-link.json, ss-listen.txt (`ss -H -ltun`), sysctl.txt — into a Host, checking it for consistency.
+// bridge-link.json, ss-listen.txt (`ss -H -ltun`), sysctl.txt, and optionally ip-rule.json (`ip -j rule show`) — into a Host, checking it for consistency.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,6 +13,7 @@ import { defaultSysctls, parseSysctls } from './sysctl.js';
 import { Host } from './host.js';
 import { parseListening } from './listening.js';
 import { readVxlanConfig, readVxlanFdb } from './vxlan.js';
+import { readRules } from './snapshot-rules.js';
 
 export const SNAPSHOT_FILES = {
   addr: 'ip-addr.json',
@@ -25,6 +26,8 @@ export const SNAPSHOT_FILES = {
   fdb: 'bridge-fdb.json',
   /** Optional: `ip -j maddr show` (multicast groups joined per interface). */
   maddr: 'ip-maddr.json',
+  /** Optional: `ip -j rule show` (policy-routing rules; without it, the kernel's three default rules). */
+  rule: 'ip-rule.json',
   /** Optional: `ipset save` (the contents of the sets `-m set` rules name; --ipsets overrides it). */
   ipsets: 'ipset-save.txt',
 } as const;
@@ -48,7 +51,15 @@ export function loadSnapshot(dir: string): Host {
 
   const routePath = path.join(dir, SNAPSHOT_FILES.route);
   const warnings: string[] = [];
-  const routes = readRoutes(routePath, readJsonArray(routePath, false)!, byName, warnings);
+  const routes = readRoutes(routePath, readJsonArray(routePath, false)!, byName);
+
+  const rulePath = path.join(dir, SNAPSHOT_FILES.rule);
+  const ruleEntries = readJsonArray(rulePath, true);
+  const rules = ruleEntries === null ? null : readRules(rulePath, ruleEntries, byName);
+  if (rules === null) {
+    const other = [...new Set(routes.map((r) => r.table))].filter((t) => t !== 'main' && t !== 'local' && t !== 'default');
+    if (other.length > 0) warnings.push(`${rulePath} missing: only the default rules are assumed, so the routes in table(s) ${other.join(', ')} are never used`);
+  }
 
   const neighPath = path.join(dir, SNAPSHOT_FILES.neigh);
   const neighbours = readNeighbours(neighPath, readJsonArray(neighPath, true) ?? [], byName);
@@ -65,7 +76,7 @@ export function loadSnapshot(dir: string): Host {
   const sysctls = fs.existsSync(sysctlPath) ? parseSysctls(fs.readFileSync(sysctlPath, 'utf8'), sysctlPath) : defaultSysctls();
   if (!fs.existsSync(sysctlPath)) warnings.push(`${sysctlPath} missing: kernel defaults assumed (ip_forward=0)`);
 
-  return new Host({ ifaces, routes, neighbours, listening, sysctls, warnings, source: dir });
+  return new Host({ ifaces, routes, rules, neighbours, listening, sysctls, warnings, source: dir });
 }
 
 function kindOf(linkType: string | null, infoKind: string | null): IfaceKind {
@@ -203,7 +214,7 @@ function readMulticastGroups(file: string, entries: readonly Record<string, unkn
   });
 }
 
-function readRoutes(file: string, entries: readonly Record<string, unknown>[], byName: Map<string, HostIface>, warnings: string[]): HostRoute[] {
+function readRoutes(file: string, entries: readonly Record<string, unknown>[], byName: Map<string, HostIface>): HostRoute[] {
   const out: HostRoute[] = [];
   entries.forEach((raw, i) => {
     const r: EntryReader = new EntryReader(file, i, raw as never, `route entry ${i}`);
@@ -212,10 +223,6 @@ function readRoutes(file: string, entries: readonly Record<string, unknown>[], b
     // anywhere, or `pref` (printed for IPv6 routes only), gives them away, "default" ones included
     if (isIpv6Route(r.entry, dstText)) return;
     const table = r.optStr('table') ?? 'main';
-    if (table !== 'main' && table !== 'local') {
-      warnings.push(`${file}: route entry ${i} is in table "${table}": policy routing is not modelled; the entry is not used`);
-      return;
-    }
     if (r.entry['nexthops'] !== undefined) r.fail('nexthops', 'multipath routes are not supported');
     let dst = 0;
     let prefixLen = 0;

@@ -45,6 +45,7 @@ export interface HostSysctls {
   rpFilterAll: number;
   acceptLocalAll: number;
   routeLocalnetAll: number;
+  srcValidMarkAll: number;
   /** Per-device values of those, by "<dev>.<key>" (the kernel default when not listed). */
   perDevice: Record<string, number>;
 }
@@ -90,6 +91,7 @@ export function defaultSysctls(): HostSysctls {
     rpFilterAll: 0,
     acceptLocalAll: 0,
     routeLocalnetAll: 0,
+    srcValidMarkAll: 0,
     perDevice: {},
   };
 }
@@ -98,7 +100,7 @@ export function defaultSysctls(): HostSysctls {
 type NumericSysctl = Exclude<keyof HostSysctls, 'perDevice'>;
 
 /** The per-device keys the model reads (net.ipv4.conf.<dev>.<key>). */
-export type DeviceKey = 'send_redirects' | 'shared_media' | 'rp_filter' | 'accept_local' | 'route_localnet';
+export type DeviceKey = 'send_redirects' | 'shared_media' | 'rp_filter' | 'accept_local' | 'route_localnet' | 'src_valid_mark';
 
 /**
  * Per device key: the field holding conf.all, a device's value when the snapshot does not list it (the
@@ -111,10 +113,11 @@ const DEVICE_KEYS: Readonly<Record<DeviceKey, { all: NumericSysctl; dflt: number
   rp_filter: { all: 'rpFilterAll', dflt: 0, max: true },
   accept_local: { all: 'acceptLocalAll', dflt: 0, max: false },
   route_localnet: { all: 'routeLocalnetAll', dflt: 0, max: false },
+  src_valid_mark: { all: 'srcValidMarkAll', dflt: 0, max: false },
 };
 
 /** net.ipv4.conf.<dev>.<key> for the per-device keys the model reads. */
-const DEVICE_CONF = /^net\.ipv4\.conf\.([^.]+)\.(send_redirects|shared_media|rp_filter|accept_local|route_localnet)$/;
+const DEVICE_CONF = /^net\.ipv4\.conf\.([^.]+)\.(send_redirects|shared_media|rp_filter|accept_local|route_localnet|src_valid_mark)$/;
 
 /** The effective value of device setting `key` on `dev`: IN_DEV_MAXCONF for rp_filter, IN_DEV_ORCONF else (0 or 1). */
 export function devConf(s: HostSysctls, dev: string, key: DeviceKey): number {

@@ -169,8 +169,8 @@ export interface RuleHost {
   /** Is interned interface `id` a loopback device (`-m rpfilter` lets its packets pass)? */
   isLoopbackDevice(id: number): boolean;
   /**
-   * rpfilter_lookup_reverse: is the route to `addr` unicast (or local, with `acceptLocal`), leaving by `dev`
-   * (by any device when `loose`)?
+   * rpfilter_lookup_reverse: is the route back to `skb`'s source unicast (or local, with `acceptLocal`),
+   * leaving by its input device (by any device when `loose`)? The packet's mark counts with `validMark`.
    */
-  routeBackVia(addr: number, dev: number, loose: boolean, acceptLocal: boolean): boolean;
+  routeBackVia(skb: Skb, loose: boolean, acceptLocal: boolean, validMark: boolean): boolean;
 }

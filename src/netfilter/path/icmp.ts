@@ -11,7 +11,7 @@ import type { Datapath } from './datapath.js';
 import type { Pkt } from './pkt.js';
 import { HEADROOM, PktType, RtKind } from './pkt.js';
 import { buildEchoReply, buildIcmpError } from './build.js';
-import { routeOutput } from './route.js';
+import { outputKey, routeOutput } from './route.js';
 import { ipLocalOut } from './ip-output.js';
 import { DatapathEvent } from './sink.js';
 
@@ -70,7 +70,14 @@ export function icmpSend(dp: Datapath, orig: Pkt, type: number, code: number, in
   const tos = isError(type) ? (m.ipTos & IPTOS_TOS_MASK) | IPTOS_PREC_INTERNETCONTROL : m.ipTos;
 
   const q = newReply(dp, orig);
-  const routeSrc = routeOutput(dp, q, m.saddr);
+  q.mark = replyMark(dp, orig);
+  // icmp_route_lookup's flow: ICMP with the type and code where the ports would be (flowi_uli overlays dport)
+  const k = outputKey(q, m.saddr);
+  k.saddr = saddr;
+  k.tos = tos;
+  k.proto = IpProto.ICMP;
+  k.dport = (type << 8) | code;
+  const routeSrc = routeOutput(dp, q, m.saddr, k);
   if (routeSrc < 0) {
     dp.pool.put(q);
     return false;
@@ -91,7 +98,6 @@ export function icmpSend(dp: Datapath, orig: Pkt, type: number, code: number, in
   const len = buildIcmpError(q.buf, HEADROOM, type, code, info, orig.buf, m.l3Off, dataLen, saddr, m.saddr, tos, dp.host.sysctls.ipDefaultTtl, randomIpId(dp));
   q.bindView();
   decodeIpv4Packet(q.meta, q.buf, HEADROOM, len, dp.counters, Verify.NONE);
-  q.mark = replyMark(dp, orig);
   if (isError(type) && orig.ct !== NONE) dp.ct.attachReverse(q, orig);
   dp.sink.event(DatapathEvent.ANSWER, q, type, code, '');
   ipLocalOut(dp, q);
@@ -107,14 +113,19 @@ export function icmpEcho(dp: Datapath, req: Pkt): void {
   if (dp.host.sysctls.icmpEchoIgnoreAll === 1) return;
   if (req.rtKind !== RtKind.LOCAL) return;
   const q = newReply(dp, req);
-  if (routeOutput(dp, q, m.saddr) < 0) {
+  q.mark = replyMark(dp, req);
+  // icmp_reply's flow: from the address the request was sent to, with its TOS
+  const k = outputKey(q, m.saddr);
+  k.saddr = m.daddr;
+  k.tos = m.ipTos;
+  k.proto = IpProto.ICMP;
+  if (routeOutput(dp, q, m.saddr, k) < 0) {
     dp.pool.put(q);
     return;
   }
   const len = buildEchoReply(q.buf, HEADROOM, m, m.daddr, dp.host.sysctls.ipDefaultTtl, randomIpId(dp));
   q.bindView();
   decodeIpv4Packet(q.meta, q.buf, HEADROOM, len, dp.counters, Verify.NONE);
-  q.mark = replyMark(dp, req);
   dp.sink.event(DatapathEvent.ANSWER, q, 0, 0, '');
   ipLocalOut(dp, q);
 }

@@ -13,7 +13,8 @@ import { ipDoFragment } from './fragment.js';
 import type { FragmentSink } from './fragment.js';
 import { NeighVerdict } from './neigh.js';
 import type { NeighEntry } from './neigh.js';
-import { routeOutput } from './route.js';
+import { outputKey, routeOutput } from './route.js';
+import { protoHasPorts } from '../../flow/hash.js';
 import { icmpSend } from './icmp.js';
 import { brDevXmit } from './bridge.js';
 import { vxlanXmit } from './vxlan.js';
@@ -44,9 +45,21 @@ function fragOut(dp: Datapath): FragOut {
   return f;
 }
 
-/** ip_route_me_harder for a local packet whose destination or mark changed in LOCAL_OUT. */
+/**
+ * ip_route_me_harder for a local packet whose addresses, mark or TOS changed in LOCAL_OUT: the packet's own
+ * flow (its source is one of ours, so it is kept in the key), with protocol and ports.
+ */
 export function rerouteLocal(dp: Datapath, p: Pkt): boolean {
-  return routeOutput(dp, p, p.meta.daddr) >= 0;
+  const m = p.meta;
+  const k = outputKey(p, m.daddr);
+  k.saddr = m.saddr;
+  k.tos = m.ipTos;
+  k.proto = m.ipProto;
+  if (m.l4Off >= 0 && protoHasPorts(m.ipProto)) {
+    k.sport = m.sport;
+    k.dport = m.dport;
+  }
+  return routeOutput(dp, p, m.daddr, k) >= 0;
 }
 
 /**

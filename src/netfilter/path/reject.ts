@@ -4,6 +4,8 @@
 // tcp_v4_send_reset for segments to closed local ports (ID 0, DF, the segment's TOS without ECN).
 
 import { Csum, IpProto } from '../../decode/meta.js';
+import type { PacketMeta } from '../../decode/meta.js';
+import type { RouteKey } from '../../host/fib-rules.js';
 import { decodeIpv4Packet } from '../../decode/ipv4.js';
 import { Verify } from '../../decode/verify.js';
 import { Hook, NONE, SockKind, Verdict } from '../skb.js';
@@ -12,7 +14,7 @@ import type { Datapath } from './datapath.js';
 import type { Pkt } from './pkt.js';
 import { HEADROOM, PktType, RtKind } from './pkt.js';
 import { buildTcpReset } from './build.js';
-import { routeOutput } from './route.js';
+import { outputKey, routeOutput } from './route.js';
 import { icmpSend, replyMark } from './icmp.js';
 import { ipLocalOut, txFrame } from './ip-output.js';
 import { DatapathEvent } from './sink.js';
@@ -64,7 +66,12 @@ function nfSendUnreach(dp: Datapath, p: Pkt, code: number): void {
   const m = p.meta;
   if (m.fragOffset !== 0) return;
   if ((m.csum & Csum.L4_BAD) !== 0 && (m.ipProto === IpProto.TCP || m.ipProto === IpProto.UDP)) return;
-  if (p.hook === Hook.PRE_ROUTING && routeOutput(dp, p, m.saddr) < 0) return;
+  // nf_reject_fill_skb_dst: a route back to the sender, from a flow with nothing but its address
+  if (p.hook === Hook.PRE_ROUTING) {
+    const k = outputKey(p, m.saddr);
+    k.mark = 0;
+    if (routeOutput(dp, p, m.saddr, k) < 0) return;
+  }
   icmpSend(dp, p, ICMP_DEST_UNREACH, code, 0);
 }
 
@@ -95,7 +102,8 @@ function nfSendReset(dp: Datapath, p: Pkt): void {
     dp.pool.put(q);
     return;
   }
-  if (routeOutput(dp, q, m.saddr) < 0) {
+  // ip_route_me_harder on the RST: from the address the segment was sent to, with the reply mark
+  if (routeOutput(dp, q, m.saddr, replyKey(q, m, 0)) < 0) {
     dp.releaseCtRef(q);
     dp.pool.put(q);
     return;
@@ -111,14 +119,25 @@ export function tcpSendReset(dp: Datapath, p: Pkt): void {
   const len = buildTcpReset(q.buf, HEADROOM, m, m.ipTos & ~3, dp.host.sysctls.ipDefaultTtl, 0);
   q.bindView();
   decodeIpv4Packet(q.meta, q.buf, HEADROOM, len, dp.counters, Verify.NONE);
-  if (routeOutput(dp, q, m.saddr) < 0) {
+  // ip_send_unicast_reply: IP4_REPLY_MARK, else the control socket's mark (0)
+  q.mark = replyMark(dp, p);
+  if (routeOutput(dp, q, m.saddr, replyKey(q, m, m.ipTos & ~3)) < 0) {
     dp.pool.put(q);
     return;
   }
   q.pktType = PktType.OUTGOING;
   q.sock = SockKind.KERNEL; // the per-netns TCP control socket
-  // ip_send_unicast_reply: IP4_REPLY_MARK, else the control socket's mark (0)
-  q.mark = replyMark(dp, p);
   dp.sink.event(DatapathEvent.ANSWER, q, 256, 0, 'closed port');
   ipLocalOut(dp, q);
+}
+
+/** The flow of a TCP reset answering the segment `m`: its addresses and ports swapped, with `tos`. */
+function replyKey(q: Pkt, m: PacketMeta, tos: number): RouteKey {
+  const k = outputKey(q, m.saddr);
+  k.saddr = m.daddr;
+  k.tos = tos;
+  k.proto = IpProto.TCP;
+  k.sport = m.dport;
+  k.dport = m.sport;
+  return k;
 }

@@ -7,6 +7,29 @@ import type { Datapath } from './datapath.js';
 import type { Pkt } from './pkt.js';
 import { RtKind } from './pkt.js';
 import { NONE } from '../skb.js';
+import { ANY_DEV, RouteKey } from '../../host/fib-rules.js';
+import { protoHasPorts } from '../../flow/hash.js';
+
+/** The flow keys of lookups (one of each: lookups never nest, and each is filled right before use). */
+const inKey = new RouteKey();
+const srcKey = new RouteKey();
+const outKey = new RouteKey();
+
+/** The flow of a received packet (ip_route_input_slow, with fib4_rules_early_flow_dissect's protocol and ports). HOT. */
+function inputKey(p: Pkt, dev: number): RouteKey {
+  const m = p.meta;
+  const k = inKey.plain(m.daddr);
+  k.saddr = m.saddr;
+  k.iif = dev;
+  k.mark = p.mark;
+  k.tos = m.ipTos;
+  k.proto = m.ipProto;
+  if (m.l4Off >= 0 && protoHasPorts(m.ipProto)) {
+    k.sport = m.sport;
+    k.dport = m.dport;
+  }
+  return k;
+}
 
 /** Outcome of an input route lookup that did not give a usable route. */
 export const RouteError = {
@@ -64,14 +87,14 @@ export function routeInput(dp: Datapath, p: Pkt, dev: number): number {
     if (isLoopback(daddr)) return silent(dp, 'martian destination (loopback address, route_localnet off)');
     if (isLoopback(saddr)) return silent(dp, 'martian source (loopback address, route_localnet off)');
   }
-  const r = dp.host.fib.lookup(daddr);
+  const r = dp.host.fib.route(inputKey(p, dev));
   const forwarding = dp.host.sysctls.ipForward === 1;
   if (r === null) return forwarding ? RouteError.NET_UNREACH : silent(dp, 'no route and forwarding disabled');
   switch (r.type) {
     case RouteType.BROADCAST:
       return broadcastInput(dp, p, dev);
     case RouteType.LOCAL: {
-      const v = validateSource(dp, saddr, dev, NONE);
+      const v = validateSource(dp, p, dev, NONE);
       if (v < 0) return sourceRefused(dp, v);
       p.rtKind = RtKind.LOCAL;
       p.rtDev = dp.lo >= 0 ? dp.lo : dev;
@@ -91,7 +114,7 @@ export function routeInput(dp: Datapath, p: Pkt, dev: number): number {
   }
   if (!forwarding) return silent(dp, 'forwarding disabled (net.ipv4.ip_forward = 0)');
   // __mkroute_input: the source is validated against the output device (redirect candidates get the full check)
-  const v = validateSource(dp, saddr, dev, r.dev);
+  const v = validateSource(dp, p, dev, r.dev);
   if (v < 0) return sourceRefused(dp, v);
   p.rtKind = RtKind.FORWARD;
   p.rtDev = r.dev;
@@ -111,7 +134,7 @@ function localnetOk(dp: Datapath, dev: number): boolean {
 function broadcastInput(dp: Datapath, p: Pkt, dev: number): number {
   const saddr = p.meta.saddr;
   if (!isZeronet(saddr)) {
-    const v = validateSource(dp, saddr, dev, NONE);
+    const v = validateSource(dp, p, dev, NONE);
     if (v < 0) return sourceRefused(dp, v);
   }
   p.rtKind = RtKind.BROADCAST;
@@ -129,7 +152,7 @@ function mcValidateSource(dp: Datapath, p: Pkt, dev: number, onLo: boolean): num
     if ((p.meta.daddr & 0xffffff00) >>> 0 !== 0xe0000000 && p.meta.ipProto !== 2) return silent(dp, 'martian source');
     return RouteError.OK;
   }
-  const v = validateSource(dp, saddr, dev, NONE);
+  const v = validateSource(dp, p, dev, NONE);
   return v < 0 ? sourceRefused(dp, v) : RouteError.OK;
 }
 
@@ -138,22 +161,35 @@ function sourceRefused(dp: Datapath, v: number): number {
 }
 
 /**
- * fib_validate_source for a packet from `saddr` arriving on `dev` and leaving by `oif` (NONE when delivered
- * locally): SRC_MARTIAN or SRC_RPF when refused, else 1 when the source is directly connected through `dev`
- * (which lets a redirect be sent) and 0 otherwise. Without rp_filter, and unless the packet may earn a
- * redirect, the kernel only refuses sources that are addresses of the host (accept_local off, no custom
- * local routes); otherwise it looks the source up as __fib_validate_source does: loose mode (2) needs any
- * unicast route back, strict mode (1) one through `dev`.
+ * fib_validate_source for `p` arriving on `dev` and leaving by `oif` (NONE when delivered locally):
+ * SRC_MARTIAN or SRC_RPF when refused, else 1 when the source is directly connected through `dev` (which
+ * lets a redirect be sent) and 0 otherwise. Without rp_filter, and unless the packet may earn a redirect,
+ * the kernel only refuses sources that are addresses of the host (accept_local off, no custom local
+ * routes); otherwise it routes back to the source as __fib_validate_source does — the reversed flow,
+ * entering from `oif` (loopback for local delivery), with the mark only under src_valid_mark: loose mode
+ * (2) needs any unicast route back, strict mode (1) one through `dev`.
  */
-export function validateSource(dp: Datapath, saddr: number, dev: number, oif: number): number {
+export function validateSource(dp: Datapath, p: Pkt, dev: number, oif: number): number {
   const host = dp.host;
+  const m = p.meta;
+  const saddr = m.saddr;
   const conf = host.conf(dev);
   const rpf = conf.rpFilter;
   if (rpf === 0 && (dev !== oif || !conf.sendRedirects)) {
     if (conf.acceptLocal) return 0;
     if (!host.fib.customLocalRoutes) return host.isIfAddr(saddr) ? SRC_MARTIAN : 0;
   }
-  const r = host.fib.lookup(saddr);
+  const k = srcKey.plain(saddr);
+  k.saddr = m.daddr;
+  k.iif = oif !== NONE ? oif : host.lo;
+  k.mark = conf.srcValidMark ? p.mark : 0;
+  k.tos = m.ipTos;
+  k.proto = m.ipProto;
+  if (m.l4Off >= 0 && protoHasPorts(m.ipProto)) {
+    k.sport = m.dport;
+    k.dport = m.sport;
+  }
+  const r = host.fib.route(k);
   // last_resort: no route back at all
   if (r === null) return rpf !== 0 ? SRC_RPF : 0;
   if (r.type !== RouteType.UNICAST && (r.type !== RouteType.LOCAL || !conf.acceptLocal)) return SRC_MARTIAN;
@@ -162,7 +198,9 @@ export function validateSource(dp: Datapath, saddr: number, dev: number, oif: nu
   if (host.iface(dev).addrs.length === 0) return rpf !== 0 ? SRC_RPF : 0;
   if (rpf === 1) return SRC_RPF;
   // loose mode, or a redirect candidate: is the source reachable through dev at all?
-  const via = host.fib.lookupVia(saddr, dev);
+  k.oif = dev;
+  const via = host.fib.route(k);
+  k.oif = ANY_DEV;
   return via !== null && via.type === RouteType.UNICAST && via.gateway === 0 ? 1 : 0;
 }
 
@@ -185,13 +223,26 @@ function silent(dp: Datapath, reason: string): number {
 }
 
 /**
- * ip_route_output_key for a locally generated packet to `daddr`: fills p.rt* and returns the source address
- * the route gives (fib_result_prefsrc / inet_select_addr; the destination itself for local routes), or -1
- * when there is no route. HOT.
+ * The flow of a locally generated packet `p` to `daddr` (routeOutput makes it enter from loopback:
+ * flowi4_iif = LOOPBACK_IFINDEX), with `p`'s mark (set it first), no source chosen yet. Callers that know more (the source, TOS, protocol,
+ * ports) fill it in before routeOutput. HOT.
  */
-export function routeOutput(dp: Datapath, p: Pkt, daddr: number): number {
+export function outputKey(p: Pkt, daddr: number): RouteKey {
+  const k = outKey.plain(daddr);
+  k.mark = p.mark;
+  return k;
+}
+
+/**
+ * ip_route_output_key for a locally generated packet to `daddr` (flow `k`, outputKey's by default): fills
+ * p.rt* and returns the source address the route gives (fib_result_prefsrc / inet_select_addr; the
+ * destination itself for local routes), or -1 when there is no usable route. HOT.
+ */
+export function routeOutput(dp: Datapath, p: Pkt, daddr: number, k: RouteKey = outputKey(p, daddr)): number {
   p.rtInput = 0;
-  const r = dp.host.fib.lookup(daddr);
+  k.daddr = daddr;
+  k.iif = dp.lo;
+  const r = dp.host.fib.route(k);
   if (r === null) return -1;
   if (r.type === RouteType.LOCAL) {
     p.rtKind = RtKind.OUTPUT;
@@ -211,9 +262,11 @@ export function routeOutput(dp: Datapath, p: Pkt, daddr: number): number {
   return dp.host.selectAddr(r.dev, r.gateway !== 0 ? r.gateway : daddr, r.scope);
 }
 
-/** dst_mtu of the route back to `addr` (tcpmss_reverse_mtu): 0xffffffff when there is none. */
+/** dst_mtu of the route back to `addr` (tcpmss_reverse_mtu: an output lookup of `addr` alone), 0xffffffff when there is none. */
 export function reverseMtu(dp: Datapath, addr: number): number {
-  const r = dp.host.fib.lookup(addr);
+  const k = outKey.plain(addr);
+  k.iif = dp.lo;
+  const r = dp.host.fib.route(k);
   if (r === null) return 0xffffffff;
   if (r.type === RouteType.LOCAL) return dp.lo >= 0 ? dp.host.iface(dp.lo).mtu : 65535;
   return dp.host.routeMtu(r);

@@ -20,7 +20,7 @@ import type { Datapath } from './datapath.js';
 import { ipLocalOut } from './ip-output.js';
 import { HEADROOM, PktType } from './pkt.js';
 import type { Pkt } from './pkt.js';
-import { routeOutput } from './route.js';
+import { outputKey, routeOutput } from './route.js';
 import { netifReceive } from './receive.js';
 
 const ETH_HLEN = 14;
@@ -61,7 +61,12 @@ export function vxlanXmit(dp: Datapath, p: Pkt, dev: number): void {
   // skb_scrub_packet within one namespace: the mark and socket stay, the conntrack reference goes
   q.mark = p.mark;
   q.sock = p.sock;
-  const routeSrc = routeOutput(dp, q, remote);
+  // udp_tunnel_dst_lookup: UDP to the VTEP port from the configured local address, with the inner packet's mark
+  const k = outputKey(q, remote);
+  k.saddr = cfg.local;
+  k.proto = IpProto.UDP;
+  k.dport = cfg.port;
+  const routeSrc = routeOutput(dp, q, remote, k);
   if (routeSrc < 0 || q.rtDev === dev) {
     dp.pool.put(q);
     dp.kernelDrop(p, 'vxlan_route', routeSrc < 0 ? `${iface.name}: no route to the remote VTEP` : `${iface.name}: the route to the remote VTEP leads back into the device`, -1);

@@ -50,7 +50,7 @@ const TITLE = 'nfreplay snapshot on a live namespace';
     const res = collectSnapshot(dir, { netns: NS });
     // ipset-save.txt only where ipset is installed
     const ipset = (process.env['PATH'] ?? '').split(path.delimiter).some((d) => fs.existsSync(path.join(d, 'ipset')));
-    const want = ['bridge-fdb.json', 'bridge-link.json', 'ip-addr.json', 'ip-maddr.json', 'ip-neigh.json', 'ip-route.json', 'ss-listen.txt', 'sysctl.txt'];
+    const want = ['bridge-fdb.json', 'bridge-link.json', 'ip-addr.json', 'ip-maddr.json', 'ip-neigh.json', 'ip-route.json', 'ip-rule.json', 'ss-listen.txt', 'sysctl.txt'];
     expect(res.files.map((f) => path.basename(f)).sort()).toEqual((ipset ? [...want, 'ipset-save.txt'] : want).sort());
     const host = loadSnapshot(dir);
     const br = host.byName('br-test')!;

@@ -9,6 +9,8 @@ import { SnapshotError } from '../../../src/util/errors.js';
 import { devConf, devConfOn } from '../../../src/host/sysctl.js';
 import { validateSource } from '../../../src/netfilter/path/route.js';
 import type { Datapath } from '../../../src/netfilter/path/datapath.js';
+import type { Pkt } from '../../../src/netfilter/path/pkt.js';
+import { RouteKey } from '../../../src/host/fib-rules.js';
 
 // A small Docker-like host written the way `ip -j -d addr` / `ip -j route show table all` print it.
 const ADDR = [
@@ -100,7 +102,8 @@ describe('host snapshot', () => {
       const host = loadSnapshot(write({ 'ip-addr.json': ADDR, 'ip-route.json': routes, 'sysctl.txt': sysctl }));
       const dp = { host, lo: host.byName('lo')!.id } as unknown as Datapath;
       const dev = (n: string): number => host.byName(n)!.id;
-      return (src: string, inDev: string, outDev = ''): number => validateSource(dp, ip(src), dev(inDev), outDev === '' ? NONE : dev(outDev));
+      const pkt = (src: string) => ({ meta: { saddr: ip(src), daddr: ip('198.51.100.1'), ipTos: 0, ipProto: 17, l4Off: -1 }, mark: 0 }) as unknown as Pkt;
+      return (src: string, inDev: string, outDev = ''): number => validateSource(dp, pkt(src), dev(inDev), outDev === '' ? NONE : dev(outDev));
     };
     const off = load('');
     expect(off('172.17.0.1', 'eth0')).toBeLessThan(0); // a host address from outside: martian
@@ -128,9 +131,14 @@ describe('host snapshot', () => {
     const kernelOnly = ROUTE.map((r) => (r.type === 'local' ? { ...r, protocol: 'kernel' } : r));
     const h = loadSnapshot(write({ 'ip-addr.json': ADDR, 'ip-route.json': kernelOnly }));
     expect(h.fib.customLocalRoutes).toBe(false);
-    expect(h.fib.lookupVia(ip('172.17.3.3'), h.byName('eth0')!.id)!.gateway).toBe(ip('198.51.100.10'));
-    expect(h.fib.lookupVia(ip('172.17.3.3'), h.byName('docker0')!.id)!.prefixLen).toBe(16);
-    expect(h.fib.lookupVia(ip('8.8.8.8'), h.byName('docker0')!.id)).toBeNull();
+    const via = (addr: string, dev: string) => {
+      const k = new RouteKey().plain(ip(addr));
+      k.oif = h.byName(dev)!.id;
+      return h.fib.route(k);
+    };
+    expect(via('172.17.3.3', 'eth0')!.gateway).toBe(ip('198.51.100.10'));
+    expect(via('172.17.3.3', 'docker0')!.prefixLen).toBe(16);
+    expect(via('8.8.8.8', 'docker0')).toBeNull();
   });
 
   it('takes the multicast groups joined from ip-maddr.json, and without it only 224.0.0.1', () => {

@@ -113,10 +113,10 @@ export class BenchHost implements RuleHost {
   }
 
   /** Every source is reachable back through the device it came in on. */
-  routeBackVia(addr: number, dev: number, loose: boolean, acceptLocal: boolean): boolean {
-    void dev;
+  routeBackVia(skb: Skb, loose: boolean, acceptLocal: boolean, validMark: boolean): boolean {
     void loose;
-    return acceptLocal || this.addrType(addr, NONE) !== AddrType.LOCAL;
+    void validMark;
+    return acceptLocal || this.addrType(skb.meta.saddr, NONE) !== AddrType.LOCAL;
   }
 }
 

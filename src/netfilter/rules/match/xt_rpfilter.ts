@@ -47,7 +47,7 @@ export const rpfilterMatch: MatchModule<RpfilterData, null> = {
     // packets looped back by the host itself, and DHCP-style 0.0.0.0 sources to broadcast or 224.0.0.0/24
     if (env.host.isLoopbackDevice(skb.inIf)) return !invert;
     if (isZeronet(m.saddr) && (m.daddr === 0xffffffff || (m.daddr & 0xffffff00) >>> 0 === 0xe0000000)) return !invert;
-    const ok = env.host.routeBackVia(m.saddr, skb.inIf, (d.flags & RpfilterFlag.LOOSE) !== 0, (d.flags & RpfilterFlag.ACCEPT_LOCAL) !== 0);
+    const ok = env.host.routeBackVia(skb, (d.flags & RpfilterFlag.LOOSE) !== 0, (d.flags & RpfilterFlag.ACCEPT_LOCAL) !== 0, (d.flags & RpfilterFlag.VALID_MARK) !== 0);
     return ok !== invert;
   },
 };

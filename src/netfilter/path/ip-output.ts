@@ -13,8 +13,7 @@ import { ipDoFragment } from './fragment.js';
 import type { FragmentSink } from './fragment.js';
 import { NeighVerdict } from './neigh.js';
 import type { NeighEntry } from './neigh.js';
-import { outputKey, routeOutput } from './route.js';
-import { protoHasPorts } from '../../flow/hash.js';
+import { outputKey, packetFlow, routeOutput } from './route.js';
 import { icmpSend } from './icmp.js';
 import { brDevXmit } from './bridge.js';
 import { vxlanXmit } from './vxlan.js';
@@ -50,16 +49,7 @@ function fragOut(dp: Datapath): FragOut {
  * flow (its source is one of ours, so it is kept in the key), with protocol and ports.
  */
 export function rerouteLocal(dp: Datapath, p: Pkt): boolean {
-  const m = p.meta;
-  const k = outputKey(p, m.daddr);
-  k.saddr = m.saddr;
-  k.tos = m.ipTos;
-  k.proto = m.ipProto;
-  if (m.l4Off >= 0 && protoHasPorts(m.ipProto)) {
-    k.sport = m.sport;
-    k.dport = m.dport;
-  }
-  return routeOutput(dp, p, m.daddr, k) >= 0;
+  return routeOutput(dp, p, p.meta.daddr, packetFlow(outputKey(p, p.meta.daddr), p)) >= 0;
 }
 
 /**

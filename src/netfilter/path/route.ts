@@ -15,19 +15,24 @@ const inKey = new RouteKey();
 const srcKey = new RouteKey();
 const outKey = new RouteKey();
 
-/** The flow of a received packet (ip_route_input_slow, with fib4_rules_early_flow_dissect's protocol and ports). HOT. */
-function inputKey(p: Pkt, dev: number): RouteKey {
+/** Put `p`'s own addresses, TOS, protocol and ports (fib4_rules_early_flow_dissect's) into `k`. HOT. */
+export function packetFlow(k: RouteKey, p: Pkt): RouteKey {
   const m = p.meta;
-  const k = inKey.plain(m.daddr);
+  k.daddr = m.daddr;
   k.saddr = m.saddr;
-  k.iif = dev;
-  k.mark = p.mark;
   k.tos = m.ipTos;
   k.proto = m.ipProto;
-  if (m.l4Off >= 0 && protoHasPorts(m.ipProto)) {
-    k.sport = m.sport;
-    k.dport = m.dport;
-  }
+  const ports = m.l4Off >= 0 && protoHasPorts(m.ipProto);
+  k.sport = ports ? m.sport : 0;
+  k.dport = ports ? m.dport : 0;
+  return k;
+}
+
+/** The flow of a received packet (ip_route_input_slow). HOT. */
+function inputKey(p: Pkt, dev: number): RouteKey {
+  const k = packetFlow(inKey.plain(0), p);
+  k.iif = dev;
+  k.mark = p.mark;
   return k;
 }
 

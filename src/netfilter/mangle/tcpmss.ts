@@ -96,7 +96,7 @@ export function tcpmssMangle(meta: PacketMeta, newmss: number): number {
   putBe16(b, ip + 10, ipCheck);
 
   meta.ipTotalLen = newTot;
-  meta.caplen += TCPOLEN_MSS; // only a segment without payload gets the option: it was captured whole
+  // (caplen and wirelen grow below: only a segment without payload gets the option, so it was captured whole)
   meta.ipCsum = ipCheck;
   meta.l4Len += TCPOLEN_MSS;
   meta.tcpHdrLen = hdrLen + TCPOLEN_MSS;

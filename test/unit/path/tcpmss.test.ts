@@ -45,7 +45,10 @@ describe('TCPMSS', () => {
     const b = new Uint8Array(256);
     const len = writeTcp(b, 64, { flags: SYN });
     const m = decodeAt(b, 64, len);
+    const [caplen, wirelen] = [m.caplen, m.wirelen];
     expect(tcpmssMangle(m, 1410)).toBe(MssResult.INSERTED);
+    // the frame grows by the option, captured and on the wire alike
+    expect([m.caplen - caplen, m.wirelen - wirelen]).toEqual([4, 4]);
     expect(be16(b, 64 + 2)).toBe(44);
     expect(b[64 + 32]! >> 4).toBe(6);
     expect([...b.subarray(64 + 40, 64 + 44)]).toEqual([2, 4, 0x02, 0x18]);

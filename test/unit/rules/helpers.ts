@@ -78,9 +78,9 @@ export class TestMatchEnv implements MatchEnv {
         return hit ? AddrType.LOCAL : AddrType.UNICAST;
       },
       isLoopbackDevice: (id: number): boolean => this.names[id] === 'lo',
-      routeBackVia: (addr: number, dev: number, loose: boolean): boolean => {
-        const via = this.routesBack.get(addr);
-        return via !== undefined && (loose || via === dev);
+      routeBackVia: (skb: Skb, loose: boolean): boolean => {
+        const via = this.routesBack.get(skb.meta.saddr);
+        return via !== undefined && (loose || via === skb.inIf);
       },
     };
   }

@@ -170,14 +170,14 @@ function replayWith(
     redirectAddress: (inIf: number) => host.iface(inIf).addrs.find((a) => !a.secondary)?.local ?? 0,
   };
   const nat = new Nat({ conntrack: ct, prng: prng.fork('nat'), host: natHost, extras: ct });
-  const ruleEnv = createRuleEnv(host, prng.fork('statistic'));
+  // the clock: virtual ns since the first packet's timestamp (set at that packet; `-m time` reads it too)
+  const clock = { baseSec: 0, baseNsec: 0 };
+  const ruleEnv = createRuleEnv(host, prng.fork('statistic'), clock);
   const ingress = new IngressMap(host, origin.map((i) => o.captures[i]!), o.ingress);
   const neighbourSeed = pre === null ? host.neighbours : host.neighbours.filter((n) => !pre.arpResolved.has(n.addr));
 
-  // the clock: virtual ns since the first packet's timestamp
   let baseSec = -1;
   let baseNsec = 0;
-  const clock = { baseSec: 0, baseNsec: 0 };
   fs.mkdirSync(o.outDir, { recursive: true });
   const outputs = new ReplayOutputs(o.outDir, host, clock, o.writeTx);
 
@@ -210,6 +210,7 @@ function replayWith(
     nftBackend: isNftBackend(rulesText),
     trace: null,
     neighEvents,
+    clock,
     natHints: pre?.hints ?? null,
     vxlanHints: pre?.vxlan ?? null,
     neighbourSeed,

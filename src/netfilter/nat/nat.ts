@@ -1,5 +1,5 @@
 // The NAT engine the packet path calls: one object tying the allocator (get_unique_tuple), bindings
-// (nf_nat_setup_info, null bindings, MASQUERADE/REDIRECT/SNAT/DNAT targets) and per-packet rewrite
+// (nf_nat_setup_info, null bindings, MASQUERADE/REDIRECT/SNAT/DNAT/NETMAP targets) and per-packet rewrite
 // (nf_nat_packet, ICMP error translation), plus hookFn, a mirror of nf_nat_ipv4_fn + nf_nat_inet_fn
 // for paths that want the kernel's whole NAT hook in one call.
 
@@ -10,8 +10,7 @@ import { CtInfo, NONE, Verdict } from '../skb.js';
 import { NatBinder, type NatHost } from './binding.js';
 import { hasNatExtras, type NatConntrack, type NatCtExtras } from './ct-ops.js';
 import { NatPacket } from './packet.js';
-import type { NatRange } from './range.js';
-import { Manip, hookToManip } from './range.js';
+import { Manip, NatRange, NatRangeFlag, hookToManip } from './range.js';
 import { NatAllocator } from './unique-tuple.js';
 
 /** Runs the nat table for a hook (ipt_do_table on the nat builtin chain); NAT targets call back into Nat. */
@@ -43,6 +42,12 @@ export class Nat {
   readonly binder: NatBinder;
   readonly pkt: NatPacket;
   private readonly extras: NatCtExtras | null;
+  /**
+   * NETMAP's one-address range, rewritten before each call: nf_nat_setup_info and get_unique_tuple only read
+   * a range while they run (the by-source index keeps entries, PERSISTENT only seeds a hash), so one per
+   * executor serves every NETMAP rule without allocating per packet.
+   */
+  private readonly netmapRange = new NatRange();
 
   constructor(opts: NatOptions) {
     const ct = opts.conntrack;
@@ -75,6 +80,21 @@ export class Nat {
   /** REDIRECT (PRE_ROUTING: input device's first address; OUTPUT: 127.0.0.1). */
   redirect(skb: Skb, range: NatRange, hook: number): number {
     return this.binder.redirect(skb, range, hook);
+  }
+
+  /**
+   * netmap_tg4 (xt_NETMAP.c) at `hook`: the address HOOK2MANIP rewrites (destination at PRE_ROUTING and
+   * LOCAL_OUT, source at POST_ROUTING and LOCAL_IN) keeps its host bits and takes its network bits from
+   * `minAddr`, the netmask being ~(minAddr ^ maxAddr); nf_nat_setup_info then gets that single address with
+   * the rule's flags | MAP_IPS and proto bounds. HOT (per NEW connection).
+   */
+  netmap(skb: Skb, minAddr: number, maxAddr: number, flags: number, minProto: number, maxProto: number, hook: number): number {
+    const manip = hookToManip(hook);
+    const netmask = ~(minAddr ^ maxAddr);
+    const cur = manip === Manip.DST ? skb.meta.daddr : skb.meta.saddr;
+    const ip = ((cur & ~netmask) | (minAddr & netmask)) >>> 0;
+    this.netmapRange.set(flags | NatRangeFlag.MAP_IPS, ip, ip, minProto, maxProto, 0);
+    return this.binder.setupInfo(skb, this.netmapRange, manip);
   }
 
   /** nf_nat_setup_info with an explicit manip. */

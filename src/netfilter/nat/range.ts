@@ -37,8 +37,8 @@ export function hookToManip(hook: number): ManipType {
 /**
  * struct nf_nat_range2. `minProto`/`maxProto` are the port (TCP/UDP/SCTP/DCCP) or ICMP id bounds and only
  * count with PROTO_SPECIFIED; `baseProto` is the `/base` of a DNAT port shift (PROTO_OFFSET). Addresses
- * only count with MAP_IPS. One instance per rule (immutable after construction by convention), plus one
- * reusable scratch range per allocator for MASQUERADE/REDIRECT/null bindings.
+ * only count with MAP_IPS. One instance per rule (immutable after construction by convention), plus
+ * reusable scratch ranges per executor for MASQUERADE/REDIRECT/null bindings and NETMAP's per-packet address.
  */
 export class NatRange {
   flags: number;

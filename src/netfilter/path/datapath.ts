@@ -17,6 +17,7 @@ import { Defrag } from './defrag.js';
 import { BridgeFdb } from './fdb.js';
 import { NeighTable } from './neigh.js';
 import type { NeighEvents } from './neigh.js';
+import type { WallClock } from '../rules/module.js';
 import type { Pkt } from './pkt.js';
 import { PktPool } from './pkt.js';
 import type { DatapathSink } from './sink.js';
@@ -54,6 +55,8 @@ export interface DatapathOptions {
   vxlanHints?: VxlanHints | null;
   /** Neighbour entries known when the capture starts (the snapshot's, minus those resolved in it). */
   neighbourSeed: readonly HostNeighbour[];
+  /** Where virtual time 0 lies on the capture's clock (set when the first packet is read); default the epoch. */
+  clock?: WallClock;
 }
 
 /** The tables in the order their hooks run at equal points (raw, mangle, nat, filter, security). */
@@ -104,6 +107,8 @@ export class Datapath {
   readonly vxlanSeed: number;
   /** Next outer IP ID per (source, destination) of encapsulations the capture does not show. */
   readonly vxlanIdents = new Map<number, number>();
+  /** The capture's clock at virtual time 0 (ICMP timestamps read real time from it). */
+  readonly clock: WallClock;
   /** Scratch: a NEW packet's conntrack ORIGINAL tuple, its tuple as received (for the NAT hints). */
   private readonly received = new Tuple();
 
@@ -140,6 +145,7 @@ export class Datapath {
       return f;
     });
     this.lo = o.host.ifaces.find((i) => i.kind === 'loopback')?.id ?? -1;
+    this.clock = o.clock ?? { baseSec: 0, baseNsec: 0 };
     const self = this;
     this.natRunner = {
       runNatTable(skb, hook): number {

@@ -1,8 +1,8 @@
 // The datapath's side of rule evaluation: the match environment (interface names, host address types,
-// seeded random draws) and the target environment carrying out DNAT, SNAT, MASQUERADE, REDIRECT, REJECT,
-// TCPMSS, TTL, TOS/DSCP, NOTRACK/CT and NFQUEUE, and recording LOG/NFLOG/TRACE events.
+// seeded random draws) and the target environment carrying out DNAT, SNAT, MASQUERADE, REDIRECT, NETMAP,
+// REJECT, TCPMSS, TTL, TOS/DSCP, TCPOPTSTRIP, ECN, NOTRACK/CT and NFQUEUE, and recording LOG/NFLOG/TRACE events.
 
-import type { MatchEnv, TargetEnv } from '../rules/module.js';
+import type { MatchEnv, TargetEnv, WallClock } from '../rules/module.js';
 import type { EventTargetData, NatTargetData, StatefulTargetData } from '../rules/target-data.js';
 import { TargetKind } from '../rules/target-data.js';
 import type { CtData } from '../rules/target-data.js';
@@ -14,11 +14,13 @@ import type { Skb } from '../skb.js';
 import { CtTmpl, NONE, Verdict } from '../skb.js';
 import type { Prng } from '../../util/prng.js';
 import type { Host } from '../../host/host.js';
-import { NatRange } from '../nat/range.js';
+import { NatRange, hookToManip } from '../nat/range.js';
 import type { Datapath } from './datapath.js';
 import type { Pkt } from './pkt.js';
 import { clampMss, MssResult, tcpmssMangle } from '../mangle/tcpmss.js';
 import { applyTtlTarget, setTos } from '../mangle/ttl.js';
+import { OptStripResult, tcpoptstripMangle } from '../mangle/tcpoptstrip.js';
+import { EcnResult, ecnMangle } from '../mangle/ecn.js';
 import { rejectTarget } from './reject.js';
 import { reverseMtu } from './route.js';
 import { DatapathEvent } from './sink.js';
@@ -34,6 +36,8 @@ class DatapathMatchEnv implements MatchEnv {
   constructor(
     readonly host: Host,
     private readonly rng: Prng,
+    /** The capture's clock at virtual time 0 (`-m time`); the replay fills it in at its first packet. */
+    readonly clock: WallClock,
   ) {}
   ifName(id: number): string {
     return this.host.names.name(id);
@@ -68,6 +72,8 @@ class DatapathTargetEnv implements TargetEnv {
         return this.bound(p, dp.nat.masquerade(p, this.range(data), p.rtNexthop !== 0 ? p.rtNexthop : p.meta.daddr), 0);
       case TargetKind.REDIRECT:
         return this.bound(p, dp.nat.redirect(p, this.range(data), p.hook), 1);
+      case TargetKind.NETMAP:
+        return this.bound(p, dp.nat.netmap(p, data.minAddr, data.maxAddr, data.flags, data.minProto, data.maxProto, p.hook), hookToManip(p.hook));
       case TargetKind.REJECT:
         return rejectTarget(dp, p, data.with);
       case TargetKind.TCPMSS:
@@ -80,6 +86,16 @@ class DatapathTargetEnv implements TargetEnv {
         return Verdict.CONTINUE;
       case TargetKind.DSCP:
         setTos(p.meta, (p.meta.ipTos & 0x03) | (data.dscp << 2));
+        return Verdict.CONTINUE;
+      case TargetKind.TCPOPTSTRIP:
+        if (tcpoptstripMangle(p.meta, data.bmap) === OptStripResult.DROP) {
+          return dp.kernelDrop(p, 'tcpoptstrip', 'TCPOPTSTRIP: truncated TCP header or bad data offset', p.hook);
+        }
+        return Verdict.CONTINUE;
+      case TargetKind.ECN:
+        if (ecnMangle(p.meta, data.operation, data.ipEct, data.ece, data.cwr) === EcnResult.DROP) {
+          return dp.kernelDrop(p, 'ecn', 'ECN: TCP operation on a packet without a complete TCP header', p.hook);
+        }
         return Verdict.CONTINUE;
       case TargetKind.NOTRACK:
       case TargetKind.CT:
@@ -120,9 +136,12 @@ class DatapathTargetEnv implements TargetEnv {
   }
 }
 
-/** Build the rule environment; call `bind(dp)` once the datapath exists. */
-export function createRuleEnv(host: Host, rng: Prng): { env: RuleEnv; bind(dp: Datapath): void } {
-  const match = new DatapathMatchEnv(host, rng);
+/**
+ * Build the rule environment; call `bind(dp)` once the datapath exists. `clock` places virtual time 0 on the
+ * wall clock (the replay's output clock: the first packet's capture timestamp).
+ */
+export function createRuleEnv(host: Host, rng: Prng, clock: WallClock = { baseSec: 0, baseNsec: 0 }): { env: RuleEnv; bind(dp: Datapath): void } {
+  const match = new DatapathMatchEnv(host, rng, clock);
   const target = new DatapathTargetEnv();
   return {
     env: { match, target },

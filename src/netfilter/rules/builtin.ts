@@ -36,6 +36,9 @@ import { connbytesMatch } from './match/xt_connbytes.js';
 import { connlimitMatch } from './match/xt_connlimit.js';
 import { ecnMatch } from './match/xt_ecn.js';
 import { stringMatch } from './match/xt_string.js';
+import { u32Match } from './match/xt_u32.js';
+import { timeMatch } from './match/xt_time.js';
+import { dccpMatch } from './match/xt_dccp.js';
 import { dnatTarget, snatTarget, masqueradeTarget, redirectTarget } from './target/xt_nat.js';
 import { rejectTarget } from './target/ipt_REJECT.js';
 import { logTarget, nflogTarget, traceTarget } from './target/xt_LOG.js';
@@ -46,6 +49,11 @@ import { ctTarget, notrackTarget } from './target/xt_CT.js';
 import { nfqueueTarget } from './target/xt_NFQUEUE.js';
 import { checksumTarget } from './target/xt_CHECKSUM.js';
 import { dscpTarget, tosTarget } from './target/xt_DSCP.js';
+import { netmapTarget } from './target/xt_NETMAP.js';
+import { setTarget } from './target/xt_SET.js';
+import { tcpoptstripTarget } from './target/xt_TCPOPTSTRIP.js';
+import { ecnTarget } from './target/ipt_ECN.js';
+import { classifyTarget } from './target/xt_CLASSIFY.js';
 
 /** Every built-in match module. */
 export const BUILTIN_MATCHES: readonly MatchModule[] = [
@@ -87,6 +95,9 @@ export const BUILTIN_MATCHES: readonly MatchModule[] = [
   connlimitMatch,
   ecnMatch,
   stringMatch,
+  u32Match,
+  timeMatch,
+  dccpMatch,
 ] as readonly MatchModule[];
 
 /** Every built-in target module. */
@@ -109,6 +120,11 @@ export const BUILTIN_TARGETS: readonly TargetModule[] = [
   checksumTarget,
   dscpTarget,
   tosTarget,
+  netmapTarget,
+  setTarget,
+  tcpoptstripTarget,
+  ecnTarget,
+  classifyTarget,
 ] as readonly TargetModule[];
 
 let registry: ModuleRegistry | null = null;

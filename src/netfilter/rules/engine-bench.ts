@@ -112,6 +112,17 @@ class BenchTargetEnv implements TargetEnv {
       case TargetKind.MASQUERADE:
         skb.ctStatus |= CtStatus.SRC_NAT;
         return Verdict.ACCEPT;
+      case TargetKind.NETMAP: {
+        // netmap_tg4: the hook's side keeps its host bits, takes the network's
+        const mask = ~(data.minAddr ^ data.maxAddr);
+        const dst = skb.hook === Hook.PRE_ROUTING || skb.hook === Hook.LOCAL_OUT;
+        const cur = dst ? skb.meta.daddr : skb.meta.saddr;
+        const ip = ((cur & ~mask) | (data.minAddr & mask)) >>> 0;
+        if (dst) skb.meta.daddr = ip;
+        else skb.meta.saddr = ip;
+        skb.ctStatus |= dst ? CtStatus.DST_NAT : CtStatus.SRC_NAT;
+        return Verdict.ACCEPT;
+      }
       case TargetKind.REJECT:
         return Verdict.DROP;
       case TargetKind.NFQUEUE:
@@ -157,6 +168,7 @@ function traverse(path: Step[], pk: BenchPackets, i: number, established: boolea
       skb.outIf = pk.outIf[i]!;
     }
     if (st.hook === Hook.POST_ROUTING) skb.inIf = NONE;
+    skb.hook = st.hook;
     const v = runTable(st.program, st.hook, skb, env, res);
     visited += res.rulesVisited;
     if (v !== Verdict.ACCEPT) break;

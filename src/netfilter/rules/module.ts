@@ -78,6 +78,15 @@ export interface PrintContext {
 }
 
 /**
+ * Where virtual time 0 lies on the wall clock: the capture timestamp of the first replayed packet, as whole
+ * seconds since the Unix epoch and nanoseconds (the replay's output clock, engine/outputs.ts Clock).
+ */
+export interface WallClock {
+  baseSec: number;
+  baseNsec: number;
+}
+
+/**
  * Per-packet environment of matches. One instance per engine/vCPU, reused for every packet.
  * The packet's virtual time is `skb.nowNs`.
  */
@@ -97,6 +106,11 @@ export interface MatchEnv {
   hotdrop: number;
   /** Conntrack beyond the skb's snapshot: accounting (`-m connbytes`), lookups (`-m connlimit`). */
   readonly conntrack: RuleConntrack;
+  /**
+   * The wall clock at virtual time 0, for matches that read real time (`-m time`: clock + skb.nowNs). Absent:
+   * virtual time counts from the Unix epoch itself.
+   */
+  readonly clock?: WallClock;
 }
 
 /**
@@ -104,7 +118,10 @@ export interface MatchEnv {
  * per engine/vCPU. The data records are the rule's parsed, immutable target data (target-data.ts).
  */
 export interface TargetEnv {
-  /** DNAT, SNAT, MASQUERADE, REDIRECT, REJECT, TCPMSS, TTL, TOS, DSCP, NOTRACK, CT, NFQUEUE: returns a Verdict. */
+  /**
+   * DNAT, SNAT, MASQUERADE, REDIRECT, NETMAP, REJECT, TCPMSS, TTL, TOS, DSCP, TCPOPTSTRIP, ECN, NOTRACK, CT, NFQUEUE:
+   * returns a Verdict.
+   */
   stateful(data: StatefulTargetData, skb: Skb): number;
   /** LOG, NFLOG, TRACE: record the event; the rule walk continues. */
   event(data: EventTargetData, skb: Skb): void;

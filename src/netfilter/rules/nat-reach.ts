@@ -2,10 +2,20 @@
 // endpoint with a cascade of random statistic rules, each jumping to a chain that DNATs to one endpoint.
 // The kernel's draws cannot be reproduced, but when the capture holds the host's outgoing copy of the
 // packet, the destination it was given is known: each random rule then matches exactly when its jump leads
-// to a DNAT that could have produced that destination. Without that evidence the seeded draw decides.
+// to a DNAT (or a NETMAP, which maps destinations in PREROUTING and OUTPUT) that could have produced that
+// destination. Without that evidence the seeded draw decides.
 
-import type { NatTargetData } from './target-data.js';
 import { NatFlag, TargetKind } from './target-data.js';
+
+/** The part of a DNAT or NETMAP record that says where a destination can be mapped to. */
+export interface ReachRange {
+  readonly kind: number;
+  readonly flags: number;
+  readonly minAddr: number;
+  readonly maxAddr: number;
+  readonly minProto: number;
+  readonly maxProto: number;
+}
 
 /** The destination the kernel gave the packet being walked, when the capture shows it. One per MatchEnv. */
 export class ObservedDnat {
@@ -26,9 +36,9 @@ export class ObservedDnat {
   }
 }
 
-/** The DNAT ranges a rule's jump can reach. */
+/** The DNAT (and NETMAP) ranges a rule's jump can reach. NETMAP's network is its first to last address. */
 export class DnatReach {
-  constructor(readonly ranges: readonly NatTargetData[]) {}
+  constructor(readonly ranges: readonly ReachRange[]) {}
 
   /** Could one of the ranges have mapped a packet to (addr, port)? */
   contains(addr: number, port: number): boolean {
@@ -55,7 +65,7 @@ export interface ReachTable {
  * to; each chain visited once), or null when there is none.
  */
 export function dnatReachOf(t: ReachTable, chain: number): DnatReach | null {
-  const ranges: NatTargetData[] = [];
+  const ranges: ReachRange[] = [];
   const seen = new Set<number>();
   const todo = [chain];
   while (todo.length > 0) {
@@ -65,8 +75,8 @@ export function dnatReachOf(t: ReachTable, chain: number): DnatReach | null {
     const c = t.chains[ci]!;
     for (let s = c.start; s < c.tail; s++) {
       if (t.jumpChain[s]! >= 0) todo.push(t.jumpChain[s]!);
-      const d = t.targetData[s] as NatTargetData | null;
-      if (d !== null && typeof d === 'object' && d.kind === TargetKind.DNAT) ranges.push(d);
+      const d = t.targetData[s] as ReachRange | null;
+      if (d !== null && typeof d === 'object' && (d.kind === TargetKind.DNAT || d.kind === TargetKind.NETMAP)) ranges.push(d);
     }
   }
   return ranges.length === 0 ? null : new DnatReach(ranges);

@@ -3,12 +3,16 @@
 // values are numbers in kernel units (addresses unsigned 32-bit host order, NF_NAT_RANGE_* flags, enum
 // ipt_reject_with codes) so nothing needs re-parsing per packet. `kind` discriminates the union.
 
+import type { Ip6Prefix } from './ast.js';
+
 /** Which target a data record belongs to. */
 export const TargetKind = {
   // pure: applied by the rules layer
   MARK: 1,
   CONNMARK: 2,
   CHECKSUM: 3,
+  CLASSIFY: 4,
+  SET: 9,
   // events: TargetEnv.event()
   LOG: 10,
   NFLOG: 11,
@@ -26,6 +30,9 @@ export const TargetKind = {
   NFQUEUE: 29,
   TOS: 30,
   DSCP: 31,
+  TCPOPTSTRIP: 32,
+  ECN: 33,
+  NETMAP: 39,
 } as const;
 export type TargetKindNumber = (typeof TargetKind)[keyof typeof TargetKind];
 
@@ -48,6 +55,22 @@ export interface NatTargetData {
   baseProto: number;
   minAddr6: string | null;
   maxAddr6: string | null;
+}
+
+/**
+ * NETMAP (nf_nat_ipv4_multi_range_compat; nf_nat_range for ip6tables): the network `--to` names as its first
+ * and last address, so the netmask is ~(minAddr ^ maxAddr). Per packet netmap_tg4 keeps the host part of the
+ * address the hook's manip rewrites and takes the network part from minAddr; `flags` (MAP_IPS) and the proto
+ * bounds (0: iptables gives none) are copied into that one-address range. ip6tables keeps the prefix in `net6`.
+ */
+export interface NetmapData {
+  kind: typeof TargetKind.NETMAP;
+  flags: number;
+  minAddr: number;
+  maxAddr: number;
+  minProto: number;
+  maxProto: number;
+  net6: Ip6Prefix | null;
 }
 
 /** enum ipt_reject_with (IPv4). */
@@ -146,6 +169,27 @@ export interface DscpData {
   dscp: number;
 }
 
+/**
+ * TCPOPTSTRIP (xt_tcpoptstrip_target_info): strip_bmap, eight 32-bit words; bit `k & 31` of word `k >> 5`
+ * set strips every option of kind k (kinds 0 and 1, EOL and NOP, are never set by iptables).
+ */
+export interface TcpoptstripData {
+  kind: typeof TargetKind.TCPOPTSTRIP;
+  bmap: readonly number[];
+}
+
+/** IPT_ECN_OP_* bits of ipt_ECN_info.operation (uapi ipt_ECN.h). */
+export const EcnOp = { SET_IP: 0x01, SET_ECE: 0x10, SET_CWR: 0x20 } as const;
+
+/** ECN (ipt_ECN_info): the operation bits, the IP ECT codepoint (0..3) and the TCP ECE/CWR values (0/1). */
+export interface EcnData {
+  kind: typeof TargetKind.ECN;
+  operation: number;
+  ipEct: number;
+  ece: number;
+  cwr: number;
+}
+
 /** LOG flags (XT_LOG_*). */
 export const LogFlag = { TCPSEQ: 0x01, TCPOPT: 0x02, IPOPT: 0x04, UID: 0x08, MACDECODE: 0x20 } as const;
 
@@ -200,8 +244,43 @@ export interface ChecksumData {
   fill: boolean;
 }
 
+/** CLASSIFY `--set-class MAJOR:MINOR` (xt_classify_target_info): skb->priority = major << 16 | minor. */
+export interface ClassifyData {
+  kind: typeof TargetKind.CLASSIFY;
+  priority: number;
+}
+
+/**
+ * SET (xt_set_info_target_v3 without map-set): the sets to add the packet to and delete it from, each by name
+ * with its src/dst flags (bit i set: dimension i reads the source) and their count (0: no such set), the
+ * IPSET_FLAG_EXIST flag and the add's timeout in seconds (-1 when `--timeout` is not given).
+ */
+export interface SetTargetData {
+  kind: typeof TargetKind.SET;
+  addName: string;
+  addFlags: number;
+  addDims: number;
+  delName: string;
+  delFlags: number;
+  delDims: number;
+  exist: boolean;
+  timeout: number;
+}
+
 /** Records handed to TargetEnv.stateful(). */
-export type StatefulTargetData = NatTargetData | RejectData | TcpmssData | TtlData | NotrackData | CtData | NfqueueData | TosData | DscpData;
+export type StatefulTargetData =
+  | NetmapData
+  | NatTargetData
+  | RejectData
+  | TcpmssData
+  | TtlData
+  | NotrackData
+  | CtData
+  | NfqueueData
+  | TosData
+  | DscpData
+  | TcpoptstripData
+  | EcnData;
 
 /** Records handed to TargetEnv.event(). */
 export type EventTargetData = LogData | NflogData | TraceData;

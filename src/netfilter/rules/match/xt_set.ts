@@ -1,9 +1,11 @@
 // `-m set --match-set NAME src|dst[,src|dst...]` (libxt_set.c revision 4 save form; net/netfilter/xt_set.c
 // set_match_v4). ipset contents live outside iptables, so a rule that names a set is refused unless the set
-// was supplied (`--ipsets FILE` with `ipset save` output); membership is then tested on the supplied set.
+// was supplied (`--ipsets FILE` with `ipset save` output); membership is then tested on the load's live copy
+// of it, which the SET target changes.
 
 import type { LoadContext, MatchModule } from '../module.js';
 import type { IpSet } from '../ipset.js';
+import { liveIpsets } from '../ipset.js';
 import { IssueCode } from '../issues.js';
 import { RuleError } from '../../../util/errors.js';
 import { badValue, missing } from '../mod-util.js';
@@ -88,7 +90,7 @@ export const setMatch: MatchModule<SetMatchData, SetMatchState> = {
     return s;
   },
   createState(d: SetMatchData, ctx: LoadContext) {
-    const set = ctx.ipsets?.get(d.name);
+    const set = liveIpsets(ctx)?.get(d.name);
     // the parser already required the set; a load without the same catalog is the caller's mistake
     if (set === undefined) throw new RuleError(IssueCode.IPSET_UNKNOWN, `ipset \`${d.name}' was not supplied to the rule-set load (LoadContext.ipsets)`);
     return new SetMatchState(set);

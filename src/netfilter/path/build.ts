@@ -96,6 +96,25 @@ export function buildEchoReply(b: Uint8Array, off: number, req: PacketMeta, sadd
   return tot;
 }
 
+/**
+ * An ICMP timestamp reply to the request `req` (icmp_timestamp): its header with type 14 and code 0, the
+ * originate timestamp it carried, and `ms` as receive and transmit timestamps. 20 bytes of ICMP whatever the
+ * request's length.
+ */
+export function buildTimestampReply(b: Uint8Array, off: number, req: PacketMeta, saddr: number, ttl: number, id: number, ms: number): number {
+  const tot = 20 + 20;
+  writeIpv4Header(b, off, req.ipTos, tot, id, 0, ttl, IpProto.ICMP, saddr, req.saddr);
+  const ic = off + 20;
+  b.set(req.data.subarray(req.l4Off, req.l4Off + 12), ic);
+  b[ic] = 14;
+  b[ic + 1] = 0;
+  putBe16(b, ic + 2, 0);
+  putBe32(b, ic + 12, ms);
+  putBe32(b, ic + 16, ms);
+  putBe16(b, ic + 2, csumFold(csumPartial(b, ic, 20, 0)));
+  return tot;
+}
+
 /** The 16-bit word of an ICMP header, for tests and reports. */
 export function icmpChecksumAt(b: Uint8Array, off: number): number {
   return be16(b, off + 2);

@@ -10,12 +10,14 @@ import { NONE, SockKind } from '../skb.js';
 import type { Datapath } from './datapath.js';
 import type { Pkt } from './pkt.js';
 import { HEADROOM, PktType, RtKind } from './pkt.js';
-import { buildEchoReply, buildIcmpError } from './build.js';
+import { buildEchoReply, buildIcmpError, buildTimestampReply } from './build.js';
 import { outputKey, routeOutput } from './route.js';
 import { ipLocalOut } from './ip-output.js';
 import { DatapathEvent } from './sink.js';
 
 /** icmp_pointers[type].error for the types the kernel knows (0..18): which are error messages. */
+const ICMP_ECHOREPLY = 0;
+const ICMP_TIMESTAMPREPLY = 14;
 const ICMP_IS_ERROR = [false, false, false, true, true, true, false, false, false, false, false, true, true, false, false, false, false, false, false];
 const IPTOS_PREC_INTERNETCONTROL = 0xc0;
 const IPTOS_TOS_MASK = 0x1e;
@@ -109,12 +111,28 @@ export function icmpSend(dp: Datapath, orig: Pkt, type: number, code: number, in
  * icmp_echo_ignore_broadcasts = 1). The reply leaves from the address the request was sent to.
  */
 export function icmpEcho(dp: Datapath, req: Pkt): void {
-  const m = req.meta;
   if (dp.host.sysctls.icmpEchoIgnoreAll === 1) return;
+  icmpReply(dp, req, ICMP_ECHOREPLY);
+}
+
+/**
+ * icmp_timestamp → icmp_reply: a timestamp request with at least its originate timestamp (4 bytes after
+ * the header) is answered with type 14 carrying it, and the receive and transmit timestamps: the time of
+ * processing in ms since midnight UT (inet_current_timestamp), here the request's time on the capture's clock.
+ */
+export function icmpTimestamp(dp: Datapath, req: Pkt): void {
+  const m = req.meta;
+  // skb->len < 4 after the header: too short (and the capture must hold what is copied)
+  if (m.ipTotalLen - m.ipHdrLen < 8 + 4 || m.l4Off + 12 > m.frameOff + m.caplen) return;
+  icmpReply(dp, req, ICMP_TIMESTAMPREPLY);
+}
+
+/** icmp_reply: answer `req` (unicast to us) with `type`, from the address it was sent to, with its TOS. */
+function icmpReply(dp: Datapath, req: Pkt, type: number): void {
+  const m = req.meta;
   if (req.rtKind !== RtKind.LOCAL) return;
   const q = newReply(dp, req);
   q.mark = replyMark(dp, req);
-  // icmp_reply's flow: from the address the request was sent to, with its TOS
   const k = outputKey(q, m.saddr);
   k.saddr = m.daddr;
   k.tos = m.ipTos;
@@ -123,9 +141,20 @@ export function icmpEcho(dp: Datapath, req: Pkt): void {
     dp.pool.put(q);
     return;
   }
-  const len = buildEchoReply(q.buf, HEADROOM, m, m.daddr, dp.host.sysctls.ipDefaultTtl, randomIpId(dp));
+  const ttl = dp.host.sysctls.ipDefaultTtl;
+  const len =
+    type === ICMP_ECHOREPLY
+      ? buildEchoReply(q.buf, HEADROOM, m, m.daddr, ttl, randomIpId(dp))
+      : buildTimestampReply(q.buf, HEADROOM, m, m.daddr, ttl, randomIpId(dp), msSinceMidnightUt(dp, req.nowNs));
   q.bindView();
   decodeIpv4Packet(q.meta, q.buf, HEADROOM, len, dp.counters, Verify.NONE);
-  dp.sink.event(DatapathEvent.ANSWER, q, 0, 0, '');
+  dp.sink.event(DatapathEvent.ANSWER, q, type, 0, '');
   ipLocalOut(dp, q);
+}
+
+/** inet_current_timestamp at virtual time `nowNs`: ms since midnight UT on the capture's clock. */
+function msSinceMidnightUt(dp: Datapath, nowNs: number): number {
+  const c = dp.clock;
+  const ns = (c.baseSec % 86400) * 1e9 + c.baseNsec + nowNs;
+  return Math.floor(ns / 1e6) % 86400000;
 }

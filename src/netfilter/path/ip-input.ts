@@ -12,7 +12,7 @@ import type { Pkt } from './pkt.js';
 import { PktType, RtKind } from './pkt.js';
 import { Defrag, DefragResult } from './defrag.js';
 import { RouteError, routeInput } from './route.js';
-import { icmpEcho, icmpSend } from './icmp.js';
+import { icmpEcho, icmpSend, icmpTimestamp } from './icmp.js';
 import { verdictEnd } from './ip-output.js';
 import { ipForward } from './ip-forward.js';
 import { tcpSendReset } from './reject.js';
@@ -151,6 +151,7 @@ function deliverLocal(dp: Datapath, p: Pkt): void {
     case IpProto.ICMP:
       if (badL4 || m.l4Off < 0) return;
       if (m.icmpType === 8) icmpEcho(dp, p);
+      else if (m.icmpType === 13) icmpTimestamp(dp, p);
       return;
     case IpProto.TCP:
       if (badL4 || m.l4Off < 0) return;

@@ -7,6 +7,7 @@ import { badValue, conflict, missing, noState } from '../mod-util.js';
 import { parsePort } from '../values.js';
 import { protocolName } from '../names.js';
 import { IpProto } from '../../../decode/meta.js';
+import { be16 } from '../../../util/bytes.js';
 
 /** XT_MULTI_PORTS. */
 export const MULTI_PORTS = 15;
@@ -101,12 +102,21 @@ export const multiportMatch: MatchModule<MultiportData, null> = {
   match(d, skb, env) {
     const m = skb.meta;
     if (m.fragOffset !== 0) return false;
-    if (m.l4Off < 0 || m.l4Len < 4) {
+    // skb_header_pointer(4 bytes at thoff): only a packet too short for them is dropped
+    if (m.l4Len < 4 || m.ipHdrLen === 0) {
       env.hotdrop = 1;
       return false;
     }
-    const src = m.sport;
-    const dst = m.dport;
+    let src = m.sport;
+    let dst = m.dport;
+    if (m.l4Off < 0) {
+      // a header the decoder left alone (DCCP) or refused (a TCP header cut short): the first four bytes
+      // are the ports all the same; bytes the capture does not hold cannot match
+      const at = m.l3Off + m.ipHdrLen;
+      if (at + 4 > m.frameOff + m.caplen) return false;
+      src = be16(m.data, at);
+      dst = be16(m.data, at + 2);
+    }
     const ports = d.ports;
     for (let i = 0; i < d.count; i++) {
       const s = ports[i]!;

@@ -123,6 +123,11 @@ export class Host implements RuleHost {
     return this.ifaces[id]?.kind === 'loopback';
   }
 
+  /** RuleHost: dev->group for `-m devgroup`; names the rules intern beyond the snapshot's devices are in group 0. HOT. */
+  deviceGroup(id: number): number {
+    return this.ifaces[id]?.group ?? 0;
+  }
+
   /**
    * RuleHost: `-m rpfilter`'s reverse lookup (rpfilter_mt: the flow back to the source from the destination —
    * 0 when that is a broadcast or multicast address — entering from loopback, the mark only with --validmark). HOT.

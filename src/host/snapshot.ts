@@ -88,6 +88,22 @@ function kindOf(linkType: string | null, infoKind: string | null): IfaceKind {
   return 'other';
 }
 
+/**
+ * An interface's device group from `ip -j -d addr show`: "default" (group 0), or the number `ip` prints for a
+ * group /etc/iproute2/group does not name (rtnl_group_n2a's "%d", so groups past 2^31 read negative), as a
+ * string or a JSON number; absent means the default group. Other names cannot be resolved offline.
+ */
+function deviceGroupOf(r: EntryReader): number {
+  const v = r.entry['group'];
+  if (v === undefined || v === null || v === 'default') return 0;
+  const text = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim() : null;
+  if (text === null) return r.fail('group', 'must be a string or a number');
+  if (!/^-?\d+$/.test(text) || Number(text) < -0x80000000 || Number(text) > 0xffffffff) {
+    return r.fail('group', `is "${text}": only "default" and group numbers are understood (names from /etc/iproute2/group are not read: write the group's number in its place)`);
+  }
+  return Number(text) >>> 0;
+}
+
 function readIfaces(file: string, entries: readonly Record<string, unknown>[]): HostIface[] {
   const out: HostIface[] = [];
   const masters: (string | null)[] = [];
@@ -147,6 +163,7 @@ function readIfaces(file: string, entries: readonly Record<string, unknown>[]): 
       ports: [],
       addrs,
       mcastGroups: null,
+      group: deviceGroupOf(r),
       ...(infoKind === 'vxlan' && dl !== null ? { vxlan: readVxlanConfig(new EntryReader(file, i, data!, `interface "${name}" vxlan data`)) } : {}),
     });
   });

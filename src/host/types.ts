@@ -71,6 +71,8 @@ export interface HostIface {
   addrs: HostAddress[];
   /** IPv4 multicast groups joined (`ip -j maddr show`), or null when the snapshot does not say. */
   mcastGroups: Set<number> | null;
+  /** Device group (dev->group, `ip link set DEV group N`; 0 is "default"), as `-m devgroup` reads it. */
+  group: number;
   /** For VXLAN devices: their configuration and FDB remotes. */
   vxlan?: VxlanConfig;
 }

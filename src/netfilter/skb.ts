@@ -173,4 +173,6 @@ export interface RuleHost {
    * leaving by its input device (by any device when `loose`)? The packet's mark counts with `validMark`.
    */
   routeBackVia(skb: Skb, loose: boolean, acceptLocal: boolean, validMark: boolean): boolean;
+  /** dev->group of interned interface `id` (`-m devgroup`); 0, the default group, for ids the host lacks. HOT. */
+  deviceGroup(id: number): number;
 }

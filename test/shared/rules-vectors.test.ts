@@ -11,6 +11,9 @@ import { parseRuleSet } from '../../src/netfilter/rules/parse.js';
 import { ruleBodyText } from '../../src/netfilter/rules/print.js';
 import { IssueCode } from '../../src/netfilter/rules/issues.js';
 import { Family } from '../../src/netfilter/rules/ast.js';
+import { ModuleRegistry } from '../../src/netfilter/rules/module.js';
+import { BUILTIN_MATCHES, BUILTIN_TARGETS } from '../../src/netfilter/rules/builtin.js';
+import { nfacctMatchWith } from '../../src/netfilter/rules/match/xt_nfacct.js';
 
 interface Vector {
   file: string;
@@ -20,6 +23,8 @@ interface Vector {
   rule: string;
   saved: string;
   result: 'OK' | 'FAIL' | 'NOMATCH';
+  /** The nfacct objects the file's `@nfacct add` lines made before this line (null: the file makes none). */
+  nfacct: string | null;
 }
 
 const INVERSE: Record<string, 'OK' | 'FAIL' | 'NOMATCH'> = { OK: 'FAIL', FAIL: 'OK', NOMATCH: 'OK' };
@@ -29,9 +34,17 @@ function readVectors(file: string): Vector[] {
   const out: Vector[] = [];
   let chains = ['INPUT'];
   let table = 'filter';
+  let nfacct: Set<string> | null = null;
   const lines = fs.readFileSync(file, 'utf8').split('\n');
   lines.forEach((raw, i) => {
     const l = raw.trimEnd();
+    // `@` lines are shell commands of the test harness; `@nfacct add|del NAME` makes the objects -m nfacct needs
+    const acct = /^@nfacct (add|del) (\S+)$/.exec(l);
+    if (acct !== null) {
+      nfacct ??= new Set();
+      if (acct[1] === 'add') nfacct.add(acct[2]!);
+      else nfacct.delete(acct[2]!);
+    }
     if (l === '' || l.startsWith('#') || l.startsWith('@') || l.startsWith('%')) return;
     if (l.startsWith(':')) {
       chains = l.slice(1).split(',');
@@ -46,7 +59,7 @@ function readVectors(file: string): Vector[] {
     let result = res as Vector['result'];
     if (variant === 'NFT') result = (alt as Vector['result'] | undefined) ?? INVERSE[res]!;
     for (const chain of chains) {
-      out.push({ file: path.basename(file), line: i + 1, table, chain, rule, saved: saved === '=' ? rule : saved, result });
+      out.push({ file: path.basename(file), line: i + 1, table, chain, rule, saved: saved === '=' ? rule : saved, result, nfacct: nfacct === null ? null : [...nfacct].sort().join(',') });
     }
   });
   return out;
@@ -54,9 +67,24 @@ function readVectors(file: string): Vector[] {
 
 type Outcome = { kind: 'unsupported'; module: string } | { kind: 'fail'; message: string } | { kind: 'ok'; printed: string };
 
+const registries = new Map<string, ModuleRegistry>();
+
+/** The built-in modules with -m nfacct knowing exactly the objects `names` (comma-separated). */
+function registryWithNfacct(names: string): ModuleRegistry {
+  let r = registries.get(names);
+  if (r === undefined) {
+    r = new ModuleRegistry();
+    const objects = new Set(names.split(',').filter((n) => n !== ''));
+    for (const m of BUILTIN_MATCHES) r.addMatch(m.name === 'nfacct' ? nfacctMatchWith(objects) : m);
+    for (const t of BUILTIN_TARGETS) r.addTarget(t);
+    registries.set(names, r);
+  }
+  return r;
+}
+
 function run(v: Vector): Outcome {
   const text = `*${v.table}\n-A ${v.chain} ${v.rule}\nCOMMIT\n`;
-  const r = parseRuleSet(text, { family: Family.IPV4 });
+  const r = parseRuleSet(text, { family: Family.IPV4, ...(v.nfacct === null ? {} : { registry: registryWithNfacct(v.nfacct) }) });
   const uns = r.issues.find((i) => i.code === IssueCode.UNSUPPORTED_MATCH || i.code === IssueCode.UNSUPPORTED_TARGET);
   if (uns !== undefined) return { kind: 'unsupported', module: /"([^"]+)"/.exec(uns.message)?.[1] ?? uns.message };
   if (r.issues.length > 0) return { kind: 'fail', message: r.issues.map((i) => `${i.code}: ${i.message}`).join('; ') };

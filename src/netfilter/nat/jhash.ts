@@ -1,6 +1,7 @@
 // Bob Jenkins' lookup3 hash as the kernel has it in include/linux/jhash.h: jhash() over bytes, jhash2()
-// over 32-bit words, JHASH_INITVAL 0xdeadbeef. NAT uses jhash2 to pick an address from a range
-// (find_best_ips_proto), so results must match the kernel bit for bit. All arithmetic is unsigned 32-bit.
+// over 32-bit words, jhash_3words/jhash_1word, JHASH_INITVAL 0xdeadbeef. NAT uses jhash2 to pick an address
+// from a range (find_best_ips_proto), HMARK and -m cluster the word forms, so results must match the kernel bit
+// for bit. All arithmetic is unsigned 32-bit.
 
 /** JHASH_INITVAL: an arbitrary initial parameter (include/linux/jhash.h). */
 export const JHASH_INITVAL = 0xdeadbeef;
@@ -105,6 +106,28 @@ export function jhash(key: Uint8Array, off: number, length: number, initval: num
   A = (A + key[i]!) | 0;
   final();
   return C >>> 0;
+}
+
+/**
+ * __jhash_nwords as jhash_3words / jhash_2words / jhash_1word use it: a, b and c each get `iv` (the caller's
+ * initval + JHASH_INITVAL + (words << 2)) added, then __jhash_final. HOT: no allocation.
+ */
+function nwords(a: number, b: number, c: number, iv: number): number {
+  A = (a + iv) | 0;
+  B = (b + iv) | 0;
+  C = (c + iv) | 0;
+  final();
+  return C >>> 0;
+}
+
+/** jhash_3words(a, b, c, initval) of include/linux/jhash.h (xt_HMARK's hmark_hash). HOT. */
+export function jhash3Words(a: number, b: number, c: number, initval: number): number {
+  return nwords(a, b, c, (initval + JHASH_INITVAL + (3 << 2)) | 0);
+}
+
+/** jhash_1word(a, initval) of include/linux/jhash.h (xt_cluster's xt_cluster_hash_ipv4). HOT. */
+export function jhash1Word(a: number, initval: number): number {
+  return nwords(a, 0, 0, (initval + JHASH_INITVAL + (1 << 2)) | 0);
 }
 
 function le32(b: Uint8Array, o: number): number {

@@ -39,6 +39,10 @@ import { stringMatch } from './match/xt_string.js';
 import { u32Match } from './match/xt_u32.js';
 import { timeMatch } from './match/xt_time.js';
 import { dccpMatch } from './match/xt_dccp.js';
+import { nfacctMatch } from './match/xt_nfacct.js';
+import { helperMatch } from './match/xt_helper.js';
+import { clusterMatchModule } from './match/xt_cluster.js';
+import { devgroupMatchModule } from './match/xt_devgroup.js';
 import { dnatTarget, snatTarget, masqueradeTarget, redirectTarget } from './target/xt_nat.js';
 import { rejectTarget } from './target/ipt_REJECT.js';
 import { logTarget, nflogTarget, traceTarget } from './target/xt_LOG.js';
@@ -54,6 +58,10 @@ import { setTarget } from './target/xt_SET.js';
 import { tcpoptstripTarget } from './target/xt_TCPOPTSTRIP.js';
 import { ecnTarget } from './target/ipt_ECN.js';
 import { classifyTarget } from './target/xt_CLASSIFY.js';
+import { auditTarget } from './target/xt_AUDIT.js';
+import { ledTarget } from './target/xt_LED.js';
+import { idletimerTarget } from './target/xt_IDLETIMER.js';
+import { hmarkTarget } from './target/xt_HMARK.js';
 
 /** Every built-in match module. */
 export const BUILTIN_MATCHES: readonly MatchModule[] = [
@@ -98,6 +106,10 @@ export const BUILTIN_MATCHES: readonly MatchModule[] = [
   u32Match,
   timeMatch,
   dccpMatch,
+  nfacctMatch,
+  helperMatch,
+  clusterMatchModule,
+  devgroupMatchModule,
 ] as readonly MatchModule[];
 
 /** Every built-in target module. */
@@ -125,6 +137,10 @@ export const BUILTIN_TARGETS: readonly TargetModule[] = [
   tcpoptstripTarget,
   ecnTarget,
   classifyTarget,
+  auditTarget,
+  ledTarget,
+  idletimerTarget,
+  hmarkTarget,
 ] as readonly TargetModule[];
 
 let registry: ModuleRegistry | null = null;

@@ -12,6 +12,7 @@ export const TargetKind = {
   CONNMARK: 2,
   CHECKSUM: 3,
   CLASSIFY: 4,
+  HMARK: 5,
   SET: 9,
   // events: TargetEnv.event()
   LOG: 10,
@@ -248,6 +249,25 @@ export interface ChecksumData {
 export interface ClassifyData {
   kind: typeof TargetKind.CLASSIFY;
   priority: number;
+}
+
+/**
+ * HMARK (struct xt_hmark_info, IPv4): skb->mark = reciprocal_scale(hash, `mod`) + `offset`, the hash a
+ * jhash_3words of the masked, ordered addresses and ports with `rnd` (xt_HMARK.c hmark_hash). The port word
+ * masks are the 4 bytes at the start of the L4 header read big-endian (source port high, destination port
+ * low; an SPI whole); `flags` are XT_HMARK_* bits (XT_HMARK_CT: the conntrack tuples instead of the packet).
+ */
+export interface HmarkData {
+  kind: typeof TargetKind.HMARK;
+  flags: number;
+  srcMask: number;
+  dstMask: number;
+  portMask: number;
+  portSet: number;
+  protoMask: number;
+  rnd: number;
+  mod: number;
+  offset: number;
 }
 
 /**

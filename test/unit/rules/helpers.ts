@@ -66,7 +66,12 @@ export class TestMatchEnv implements MatchEnv {
   /** `-m rpfilter`: the device each source's route back leaves by (sources not listed have no route back). */
   routesBack: Map<number, number>;
   conntrack: RuleConntrack;
-  constructor(opts: { local?: Array<[string, number]>; names?: string[]; randoms?: number[]; routesBack?: Array<[string, number]>; conntrack?: RuleConntrack } = {}) {
+  /** `-m devgroup`: device groups by interface id (ids not listed are in group 0). */
+  groups: Map<number, number>;
+  constructor(
+    opts: { local?: Array<[string, number]>; names?: string[]; randoms?: number[]; routesBack?: Array<[string, number]>; conntrack?: RuleConntrack; groups?: Array<[number, number]> } = {},
+  ) {
+    this.groups = new Map(opts.groups ?? []);
     this.conntrack = opts.conntrack ?? NO_CONNTRACK;
     this.names = opts.names ?? [];
     this.randoms = opts.randoms ?? [];
@@ -82,6 +87,7 @@ export class TestMatchEnv implements MatchEnv {
         const via = this.routesBack.get(skb.meta.saddr);
         return via !== undefined && (loose || via === skb.inIf);
       },
+      deviceGroup: (id: number): number => this.groups.get(id) ?? 0,
     };
   }
   ifName(id: number): string {

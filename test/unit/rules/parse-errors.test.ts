@@ -51,7 +51,7 @@ describe('rule set issue codes with line and column', () => {
     ['missing mandatory option', F('-A INPUT -m mark'), IssueCode.MISSING_OPTION, 2, 10],
     ['conflicting options', F('-A INPUT -p tcp --syn --tcp-flags SYN SYN'), IssueCode.CONFLICT, 2, 23],
     ['unsupported match', F('-A INPUT -m osf --genre Linux'), IssueCode.UNSUPPORTED_MATCH, 2, 10],
-    ['unsupported target', F('-A INPUT -j AUDIT --type drop'), IssueCode.UNSUPPORTED_TARGET, 2, 10],
+    ['unsupported target', F('-A INPUT -j TEE --gateway 192.0.2.1'), IssueCode.UNSUPPORTED_TARGET, 2, 10],
     ['unknown match', F('-A INPUT -m nosuchmatch'), IssueCode.UNKNOWN_MATCH, 2, 10],
     ['bad address', F('-A INPUT -s 1.2.3.4/40'), IssueCode.BAD_ADDRESS, 2, 10],
     ['host name', F('-A INPUT -d example.com'), IssueCode.BAD_ADDRESS, 2, 10],

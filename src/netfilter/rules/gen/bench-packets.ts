@@ -118,6 +118,12 @@ export class BenchHost implements RuleHost {
     void validMark;
     return acceptLocal || this.addrType(skb.meta.saddr, NONE) !== AddrType.LOCAL;
   }
+
+  /** Every benchmark device is in the default group. */
+  deviceGroup(id: number): number {
+    void id;
+    return 0;
+  }
 }
 
 /** A generated benchmark workload. */

@@ -9,6 +9,7 @@ import type { CaptureInterface, CaptureRecord } from '../capture/types.js';
 import { Direction, LinkType } from '../capture/types.js';
 import type { Host } from '../host/host.js';
 import type { HostIface } from '../host/types.js';
+import { RouteType } from '../host/types.js';
 import type { PacketMeta } from '../decode/meta.js';
 import { IpProto, L3 } from '../decode/meta.js';
 import { UsageError } from '../util/errors.js';
@@ -18,7 +19,7 @@ import { PktType } from '../netfilter/path/pkt.js';
 import type { Pkt } from '../netfilter/path/pkt.js';
 
 /** Why a record is not replayed. */
-export const Skip = { INPUT: 0, OUTBOUND: 1, NOT_INGRESS: 2, UNMAPPED: 3 } as const;
+export const Skip = { INPUT: 0, OUTBOUND: 1, NOT_INGRESS: 2, UNMAPPED: 3, FOREIGN: 4 } as const;
 
 /** `--ingress IFACE=FILE`: interface name per capture file path. */
 export type IngressBindings = ReadonlyMap<string, string>;
@@ -36,11 +37,17 @@ export class IngressMap {
   private readonly ipToMac = new Map<number, number>();
   /** Host MAC addresses (own frames are sent, never received). */
   private readonly ownMacs = new Set<number>();
+  /** Per device that is no bridge port: the MACs the host sends to there (neighbours on its wire). */
+  private readonly wireNeighbours = new Map<number, Set<number>>();
   /** VXLAN devices by UDP port (their datagrams carry frames for the bridges they are ports of). */
   private readonly vxlanPorts: Map<number, HostIface[]>;
-  readonly skipped = [0, 0, 0, 0];
+  readonly skipped = [0, 0, 0, 0, 0];
   /** Why the last classify() returned -1 (a Skip value), or Skip.INPUT. */
   lastSkip = 0;
+  /** The device of the last Skip.FOREIGN frame. */
+  lastForeignDev = -1;
+  /** The host device of the last classify()'s record, or -1. */
+  lastDev = -1;
 
   constructor(
     private readonly host: Host,
@@ -58,6 +65,7 @@ export class IngressMap {
       });
     }
     for (const i of host.ifaces) this.ownMacs.add(macKey(i.macHi, i.macLo));
+    for (const n of host.neighbours) this.wireNeighbour(n.dev, macKey(n.macHi, n.macLo));
     this.vxlanPorts = vxlanPorts(host.ifaces);
   }
 
@@ -84,6 +92,7 @@ export class IngressMap {
    */
   classify(rec: CaptureRecord, m: PacketMeta): number {
     const dev = this.deviceOf(rec);
+    this.lastDev = dev;
     if (dev < 0) return this.skip(Skip.UNMAPPED);
     const iface = this.host.ifaces[dev]!;
     // bridge and VXLAN devices show copies of what their ports or the underlay received (made by the datapath)
@@ -91,7 +100,17 @@ export class IngressMap {
     let dir = rec.direction;
     if (dir === Direction.UNKNOWN && rec.pktType === 4) dir = Direction.OUTBOUND;
     if (dir === Direction.UNKNOWN) dir = this.inferDirection(iface, m);
-    if (dir === Direction.OUTBOUND) return this.skip(Skip.OUTBOUND);
+    if (dir === Direction.OUTBOUND) {
+      if (iface.master < 0 && m.srcMacHi === iface.macHi && m.srcMacLo === iface.macLo && (m.dstMacHi & 0x0100) === 0) this.wireNeighbour(dev, macKey(m.dstMacHi, m.dstMacLo));
+      // sent with a MAC no host interface has, by a device that is no bridge port: another network
+      // namespace's macvlan transmitting through its lower device, past every hook of this host
+      const src = macKey(m.srcMacHi, m.srcMacLo);
+      if (iface.master < 0 && iface.kind !== 'vxlan' && src !== 0 && !this.ownMacs.has(src)) {
+        this.lastForeignDev = dev;
+        return this.skip(Skip.FOREIGN);
+      }
+      return this.skip(Skip.OUTBOUND);
+    }
     // what a VXLAN bridge port received still tells where its senders' addresses live
     if (iface.kind === 'vxlan') {
       if (iface.master >= 0) this.learnAddresses(iface, m);
@@ -166,6 +185,17 @@ export class IngressMap {
   private inferDirection(iface: HostIface, m: PacketMeta): number {
     const src = macKey(m.srcMacHi, m.srcMacLo);
     if (this.ownMacs.has(src)) return Direction.OUTBOUND;
+    // from a MAC that is none of ours to one that is not ours either (never the host's to receive): another
+    // namespace's macvlan transmitting through the device, when it goes to a neighbour the host itself
+    // sends to on this wire, or from an address the host routes elsewhere to one it routes out this way
+    if (iface.master < 0 && (m.dstMacHi & 0x0100) === 0 && !this.ownMacs.has(macKey(m.dstMacHi, m.dstMacLo))) {
+      if (this.wireNeighbours.get(iface.id)?.has(macKey(m.dstMacHi, m.dstMacLo)) === true) return Direction.OUTBOUND;
+      if (m.l3 === L3.IPV4 && m.l3Off >= 0) {
+        const back = this.host.fib.lookup(m.saddr);
+        const to = this.host.fib.lookup(m.daddr);
+        if (back !== null && back.dev !== iface.id && to !== null && to.type === RouteType.UNICAST && to.dev === iface.id) return Direction.OUTBOUND;
+      }
+    }
     if (iface.master >= 0) {
       const where = this.learned.get(src);
       if (where !== undefined && where !== iface.id) return Direction.OUTBOUND;
@@ -173,6 +203,17 @@ export class IngressMap {
       if (m.srcMacHi === m.dstMacHi && m.srcMacLo === m.dstMacLo && (m.dstMacHi & 0x0100) === 0) return Direction.OUTBOUND;
     }
     return Direction.INBOUND;
+  }
+
+  /** Is the source of `m` one of the host's own MACs? */
+  fromHost(m: PacketMeta): boolean {
+    return this.ownMacs.has(macKey(m.srcMacHi, m.srcMacLo));
+  }
+
+  private wireNeighbour(dev: number, mac: number): void {
+    let s = this.wireNeighbours.get(dev);
+    if (s === undefined) this.wireNeighbours.set(dev, (s = new Set()));
+    s.add(mac);
   }
 
   /**

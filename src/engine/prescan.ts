@@ -7,15 +7,16 @@
 
 import { openCapture } from '../capture/open.js';
 import { openCaptureSplit } from '../capture/interface-split.js';
-import type { CaptureCursor } from '../capture/types.js';
+import type { CaptureCursor, CaptureRecord } from '../capture/types.js';
 import { Direction } from '../capture/types.js';
 import { decodeFrame, Verify } from '../decode/decode.js';
 import { DecodeCounters } from '../decode/counters.js';
-import { IpProto, L3, PacketMeta } from '../decode/meta.js';
+import { Csum, IpProto, L3, PacketMeta } from '../decode/meta.js';
 import type { Host } from '../host/host.js';
 import { be16 } from '../util/bytes.js';
 import { hash4 } from '../util/hash.js';
-import { IngressMap } from './ingress.js';
+import { IngressMap, Skip } from './ingress.js';
+import { TxChecksum } from '../netfilter/path/datapath.js';
 import type { Tuple } from '../netfilter/conntrack/tuple.js';
 import type { IngressBindings } from './ingress.js';
 import { VxlanHints } from './vxlan-hints.js';
@@ -241,6 +242,8 @@ export interface PrescanResult {
   localSockets: { proto: number; addr: number; port: number }[];
   /** What the host's VXLAN devices chose for the packets they encapsulated. */
   vxlan: VxlanHints;
+  /** Per host device: TxChecksum bits of the TCP and UDP it was seen sending. */
+  txChecksums: Uint8Array;
   records: number;
   /**
    * Per input file: how many per-interface copies it must be read as to be in time order (0 = read once):
@@ -275,7 +278,7 @@ function prescanPass(host: Host, files: string[], bindings: IngressBindings, str
   const backwards = files.map(() => false);
   const meta = new PacketMeta();
   const counters = new DecodeCounters();
-  const out: PrescanResult = { arpResolved: new Set(), hints: new NatHints(), localSockets: [], records: 0, split: [], vxlan: new VxlanHints(MAX_HINTS) };
+  const out: PrescanResult = { arpResolved: new Set(), hints: new NatHints(), localSockets: [], records: 0, split: [], vxlan: new VxlanHints(MAX_HINTS), txChecksums: new Uint8Array(host.ifaces.length) };
   const vxlanPorts = new Set(host.ifaces.flatMap((i) => (i.vxlan === undefined ? [] : [i.vxlan.port])));
   const socketKeys = new Set<number>();
   const received = new RecentlyReceived();
@@ -306,6 +309,9 @@ function prescanPass(host: Host, files: string[], bindings: IngressBindings, str
       }
       const dev = ingress.classify(rec, meta);
       const outbound = dev < 0 && (rec.direction === Direction.OUTBOUND || rec.pktType === 4 || ingress.lastSkip === 1);
+      // what a device sent, bridges included (whose copies classify() does not judge): checksum offload evidence
+      const sent = outbound || (dev < 0 && rec.direction === Direction.UNKNOWN && ingress.fromHost(meta));
+      if (sent && meta.l3 === L3.IPV4 && ingress.lastSkip !== Skip.FOREIGN) noteTxChecksum(out.txChecksums, ingress.lastDev, rec, meta);
       if (meta.l3 === L3.ARP && dev >= 0) noteArp(host, meta, out.arpResolved);
       if (meta.l3 !== L3.IPV4) continue;
       if (dev >= 0) received.note(meta);
@@ -336,6 +342,20 @@ function prescanPass(host: Host, files: string[], bindings: IngressBindings, str
     cursor.close();
   }
   return out;
+}
+
+/** Counters of the verifying re-decodes (kept apart: the replay counts every frame once). */
+const TX_COUNTERS = new DecodeCounters();
+
+/**
+ * A TCP or UDP segment `dev` sent: whether its checksum was left partial tells whether the device offloads
+ * checksums (re-decoded with verification: the first decode skips it for speed).
+ */
+function noteTxChecksum(tx: Uint8Array, dev: number, rec: CaptureRecord, meta: PacketMeta): void {
+  if (dev < 0 || dev >= tx.length || tx[dev] === TxChecksum.PARTIAL_SEEN) return;
+  if ((meta.ipProto !== IpProto.TCP && meta.ipProto !== IpProto.UDP) || meta.l4Off < 0 || meta.fragOffset !== 0 || meta.moreFrags !== 0) return;
+  decodeFrame(meta, rec.data, rec.offset, rec.caplen, rec.origLen, rec.linkType, TX_COUNTERS, Verify.ALL);
+  tx[dev] = (meta.csum & Csum.L4_PARTIAL) !== 0 ? TxChecksum.PARTIAL_SEEN : TxChecksum.SENT;
 }
 
 /** A received ARP reply addressed to one of the host's addresses: the sender was being resolved. */

@@ -32,7 +32,7 @@ import { netifReceive } from '../netfilter/path/receive.js';
 import { createRuleEnv } from '../netfilter/path/targets.js';
 import { usesConnbytes } from '../netfilter/rules/match/xt_connbytes.js';
 import { arpSolicit } from '../netfilter/path/arp.js';
-import { neighSend } from '../netfilter/path/ip-output.js';
+import { neighSend, writeFrame } from '../netfilter/path/ip-output.js';
 import { bridgedDnatSend } from '../netfilter/path/bridge.js';
 import { icmpSend } from '../netfilter/path/icmp.js';
 import type { NeighEvents } from '../netfilter/path/neigh.js';
@@ -213,6 +213,7 @@ function replayWith(
     clock,
     natHints: pre?.hints ?? null,
     vxlanHints: pre?.vxlan ?? null,
+    txChecksums: pre?.txChecksums ?? null,
     neighbourSeed,
   });
   for (const s of pre?.localSockets ?? []) dp.localSockets.addConnection(s.proto, s.addr, s.port);
@@ -243,6 +244,20 @@ function replayWith(
     netifReceive(dp!, p, dev);
     dp!.trace = null;
   };
+  /**
+   * A frame another namespace's macvlan sent through `dev` at `t`: it crossed no hook of this host, so it
+   * leaves unchanged, in its place among what the host sends (everything that started before it first).
+   */
+  const passThrough = (p: Pkt, dev: number, t: number): void => {
+    let q;
+    while ((q = sched.next(t)) !== null) process(q);
+    p.finishNs = t;
+    p.srcMacHi = p.meta.srcMacHi;
+    p.srcMacLo = p.meta.srcMacLo;
+    p.dstMacHi = p.meta.dstMacHi;
+    p.dstMacLo = p.meta.dstMacLo;
+    writeFrame(dp!, p, dev);
+  };
 
   try {
     let rec;
@@ -271,6 +286,7 @@ function replayWith(
       decodeFrame(p.meta, p.buf, HEADROOM, len, rec.origLen, rec.linkType, counters, Verify.ALL);
       const dev = ingress.classify(rec, p.meta);
       if (dev < 0) {
+        if (ingress.lastSkip === Skip.FOREIGN && p.meta.l3 === L3.IPV4) passThrough(p, ingress.lastForeignDev, t);
         dp.pool.put(p);
         continue;
       }

@@ -79,7 +79,7 @@ export function buildReplayReport(i: ReplayReportInput): ReplayReport {
     verdicts[HOOK_NAMES[h]!] = { accept: v[h * 4]!, drop: v[h * 4 + 1]!, queue: v[h * 4 + 2]!, stolen: v[h * 4 + 3]! };
   }
   const notReplayed: Record<string, number> = {};
-  const names = ['input', 'sentByTheHost', 'notAnIngressPoint', 'unmappedInterface'];
+  const names = ['input', 'sentByTheHost', 'notAnIngressPoint', 'unmappedInterface', 'passedThrough'];
   for (let k = 1; k < i.ingressSkipped.length; k++) notReplayed[names[k]!] = i.ingressSkipped[k]!;
   notReplayed['backlog'] = i.sched.backlogDrops;
   const byReason: Record<string, number> = {};

@@ -21,7 +21,7 @@ describe('kernel agreement: own recordings from per-interface captures', () => {
   for (const sc of scenarios) {
     it(`${sc}: host-<iface>.pcap files with --ingress agree with the kernel`, () => {
       const dir = path.join(FIX, sc);
-      const files = fs.readdirSync(dir).filter((f) => /^host-(eth\d|docker0|br-aaaa|vethc\d|cali\d)\.pcap$/.test(f)).sort();
+      const files = fs.readdirSync(dir).filter((f) => /^host-(eth\d|docker0|br-aaaa|vethc\d|cali\d|mac\d)\.pcap$/.test(f)).sort();
       expect(files.length).toBeGreaterThanOrEqual(3);
       const out = fs.mkdtempSync(path.join(os.tmpdir(), `nfr-per-iface-${sc}-`));
       const args = [CLI, 'replay', '--rules', path.join(dir, 'rules.v4'), '--snapshot', path.join(dir, 'host-snapshot'), '--out', out];

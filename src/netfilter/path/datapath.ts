@@ -57,9 +57,14 @@ export interface DatapathOptions {
   neighbourSeed: readonly HostNeighbour[];
   /** Where virtual time 0 lies on the capture's clock (set when the first packet is read); default the epoch. */
   clock?: WallClock;
+  /** Per device: what the capture shows of its checksum offload (TxChecksum bits, prescan), or null. */
+  txChecksums?: Uint8Array | null;
 }
 
 /** The tables in the order their hooks run at equal points (raw, mangle, nat, filter, security). */
+/** What a capture shows of a device's transmissions: TCP/UDP sent (SENT), and with a partial checksum among them. */
+export const TxChecksum = { SENT: 1, PARTIAL_SEEN: 3 } as const;
+
 export class Datapath {
   readonly host: Host;
   readonly rules: RuleEngine;
@@ -109,6 +114,7 @@ export class Datapath {
   readonly vxlanIdents = new Map<number, number>();
   /** The capture's clock at virtual time 0 (ICMP timestamps read real time from it). */
   readonly clock: WallClock;
+  private readonly txChecksums: Uint8Array | null;
   /** Scratch: a NEW packet's conntrack ORIGINAL tuple, its tuple as received (for the NAT hints). */
   private readonly received = new Tuple();
 
@@ -146,12 +152,23 @@ export class Datapath {
     });
     this.lo = o.host.ifaces.find((i) => i.kind === 'loopback')?.id ?? -1;
     this.clock = o.clock ?? { baseSec: 0, baseNsec: 0 };
+    this.txChecksums = o.txChecksums ?? null;
     const self = this;
     this.natRunner = {
       runNatTable(skb, hook): number {
         return self.natTable === undefined ? Verdict.ACCEPT : self.table(self.natTable, hook, skb as Pkt);
       },
     };
+  }
+
+  /**
+   * Does `dev` complete a checksum left for the NIC before sending (no checksum offload)? Only a capture
+   * that shows the device sending TCP or UDP, never with a partial checksum, says so; otherwise the
+   * checksum is left partial, as devices with offloads (the default for veth, bridges and NICs) leave it. HOT.
+   */
+  completesChecksums(dev: number): boolean {
+    const t = this.txChecksums;
+    return t !== null && dev >= 0 && dev < t.length && t[dev] === TxChecksum.SENT;
   }
 
   /**

@@ -62,9 +62,10 @@ export function ipDoFragment(p: Pkt, mtu: number, scratch: Pkt, sink: FragmentSi
 
 /**
  * skb_checksum_help: a checksum left for the NIC (CHECKSUM_PARTIAL) is completed in software before the
- * packet is cut, since no fragment can carry it. Needs the whole segment: a capture cut short leaves it.
+ * packet is cut (no fragment can carry it) or leaves by a device that cannot complete it. Needs the whole
+ * segment: a capture cut short leaves it.
  */
-function checksumHelp(p: Pkt): void {
+export function checksumHelp(p: Pkt): void {
   const m = p.meta;
   const at = m.ipProto === IpProto.TCP ? 16 : m.ipProto === IpProto.UDP ? 6 : -1;
   if (at < 0 || m.l4Off < 0 || m.l4Off + m.l4Len > m.frameOff + m.caplen) return;

@@ -9,7 +9,8 @@ import { Verdict } from '../skb.js';
 import type { Datapath } from './datapath.js';
 import type { Pkt } from './pkt.js';
 import { PktType, RtKind } from './pkt.js';
-import { ipDoFragment } from './fragment.js';
+import { checksumHelp, ipDoFragment } from './fragment.js';
+import { Csum } from '../../decode/meta.js';
 import type { FragmentSink } from './fragment.js';
 import { NeighVerdict } from './neigh.js';
 import type { NeighEntry } from './neigh.js';
@@ -164,6 +165,13 @@ export function devXmit(dp: Datapath, p: Pkt, dev: number): void {
 
 /** Write the Ethernet header in front of the IP packet and report the frame on `dev`. HOT. */
 export function txFrame(dp: Datapath, p: Pkt, dev: number): void {
+  // validate_xmit_skb: a device without checksum offload gets the checksum completed before its tap sees it
+  if ((p.meta.csum & Csum.L4_PARTIAL) !== 0 && dp.completesChecksums(dev)) checksumHelp(p);
+  writeFrame(dp, p, dev);
+}
+
+/** The frame of `p` as `dev`'s tap sees it leave, written as it is. HOT. */
+export function writeFrame(dp: Datapath, p: Pkt, dev: number): void {
   const m = p.meta;
   const b = p.buf;
   const off = m.l3Off - 14;

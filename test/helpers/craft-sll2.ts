@@ -25,25 +25,30 @@ export interface CraftedFrame {
   ipId?: number;
 }
 
+/** The 20-byte SLL2 header at b[0..20) of an IPv4 frame of packet type `pktType` on `ifindex` from `srcMac`. */
+export function putSll2Header(b: Uint8Array, ifindex: number, pktType: number, srcMac: string): void {
+  const mac = parseMac(srcMac)!;
+  putBe16(b, 0, 0x0800);
+  putBe16(b, 2, 0);
+  putBe32(b, 4, ifindex);
+  putBe16(b, 8, 1);
+  b[10] = pktType;
+  b[11] = 6;
+  putBe16(b, 12, mac.hi);
+  putBe32(b, 14, mac.lo);
+  putBe16(b, 18, 0);
+}
+
 export function writeSll2(path: string, frames: readonly CraftedFrame[]): void {
   const w = new PcapWriter(path, { linkType: LinkType.LINUX_SLL2, nanosecond: true });
   const b = new Uint8Array(2048);
   for (const f of frames) {
-    const mac = parseMac(f.srcMac)!;
     const src = parseIpv4(f.src);
     const dst = parseIpv4(f.dst);
     const payload = f.payload ?? 16;
     const l4h = f.proto === 'udp' ? 8 : 20;
     const ipLen = 20 + l4h + payload;
-    putBe16(b, 0, 0x0800);
-    putBe16(b, 2, 0);
-    putBe32(b, 4, f.ifindex);
-    putBe16(b, 8, 1);
-    b[10] = f.pktType;
-    b[11] = 6;
-    putBe16(b, 12, mac.hi);
-    putBe32(b, 14, mac.lo);
-    putBe16(b, 18, 0);
+    putSll2Header(b, f.ifindex, f.pktType, f.srcMac);
     const ip = 20;
     b[ip] = 0x45;
     b[ip + 1] = 0;

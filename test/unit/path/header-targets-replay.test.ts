@@ -6,14 +6,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { putSll2Header } from '../../helpers/craft-sll2.js';
 import { describe, expect, it } from 'vitest';
 import { replayOptions, runReplay } from '../../../src/engine/replay.js';
 import type { EngineKind } from '../../../src/netfilter/rules/engine.js';
 import { PcapWriter } from '../../../src/capture/pcap-writer.js';
 import { LinkType } from '../../../src/capture/types.js';
 import { openCapture } from '../../../src/capture/open.js';
-import { be32, putBe16, putBe32 } from '../../../src/util/bytes.js';
-import { formatIpv4, parseMac } from '../../../src/util/ipv4.js';
+import { be32 } from '../../../src/util/bytes.js';
+import { formatIpv4 } from '../../../src/util/ipv4.js';
 import { checksumsValid, writeTcp } from '../../helpers/ipv4-packets.js';
 import type { TcpSpec } from '../../helpers/ipv4-packets.js';
 
@@ -40,16 +41,9 @@ function rulesFile(): string {
 function capture(name: string, specs: TcpSpec[], patch: (ip: Uint8Array) => void = () => undefined): string {
   const file = path.join(tmp, name);
   const w = new PcapWriter(file, { linkType: LinkType.LINUX_SLL2, nanosecond: true });
-  const mac = parseMac('02:42:ac:11:00:02')!;
   specs.forEach((s, i) => {
     const b = new Uint8Array(256);
-    putBe16(b, 0, 0x0800);
-    putBe32(b, 4, 5);
-    putBe16(b, 8, 1);
-    b[10] = 3;
-    b[11] = 6;
-    putBe16(b, 12, mac.hi);
-    putBe32(b, 14, mac.lo);
+    putSll2Header(b, 5, 3, '02:42:ac:11:00:02');
     const len = writeTcp(b, 20, s);
     patch(b.subarray(20));
     w.writePacket(b, 0, 20 + len, 20 + len, 1_700_000_000, 1000 * (i + 1));

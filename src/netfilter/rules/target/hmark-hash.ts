@@ -8,6 +8,7 @@ import type { Skb } from '../../skb.js';
 import { NONE } from '../../skb.js';
 import { IpProto } from '../../../decode/meta.js';
 import { jhash3Words, reciprocalScale } from '../../nat/jhash.js';
+import { protoPortsOffset } from '../match/hashlimit-key.js';
 
 /** XT_HMARK_* bit numbers (uapi xt_HMARK.h), as `1 << bit` in HmarkData.flags. */
 export const HmarkBit = {
@@ -26,7 +27,6 @@ export const HmarkBit = {
   CT: 12,
 } as const;
 
-const DCCP = 33;
 const NR_ICMP_TYPES = 18;
 
 // The tuple being built (struct hmark_tuple), in module scratch so that nothing is allocated per packet.
@@ -46,22 +46,6 @@ export function hmarkSwapPorts(word: number, d: HmarkData): number {
   return dst > src ? ((dst << 16) | src) >>> 0 : ((src << 16) | dst) >>> 0;
 }
 
-/** proto_ports_offset: where the port (or SPI) word sits in the L4 header, -1 for protocols without one. */
-function portsOffset(proto: number): number {
-  switch (proto) {
-    case IpProto.TCP:
-    case IpProto.UDP:
-    case DCCP:
-    case IpProto.ESP:
-    case IpProto.SCTP:
-    case IpProto.UDPLITE:
-      return 0;
-    case IpProto.AH:
-      return 4;
-    default:
-      return -1;
-  }
-}
 
 function be32(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
@@ -94,7 +78,7 @@ function packetTuple(d: HmarkData, skb: Skb): boolean {
   tProto = b[nh + 9]!;
   // ICMP has no ports; neither has any fragment (the first one included)
   if (tProto === IpProto.ICMP || (((b[nh + 6]! << 8) | b[nh + 7]!) & 0x3fff) !== 0) return true;
-  const at = portsOffset(tProto);
+  const at = protoPortsOffset(tProto);
   if (at < 0) return true;
   const off = nh + (b[nh]! & 0x0f) * 4 + at;
   // skb_copy_bits failing leaves the ports 0, without port_set

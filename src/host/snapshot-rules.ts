@@ -92,7 +92,9 @@ export function readRules(file: string, entries: readonly JsonObject[], byName: 
     const gotoPref = action === RuleAction.GOTO ? numeric(r, 'goto', 0xffffffff) : -1;
     // fib_nl2rule refuses a goto to its own or an earlier priority
     if (action === RuleAction.GOTO && gotoPref <= pref) r.fail('goto', `must jump forward (past priority ${pref}), got ${gotoPref}`);
-    const table = e['table'] === undefined ? '' : String(e['table']);
+    const tv = e['table'];
+    if (tv !== undefined && typeof tv !== 'string' && typeof tv !== 'number') r.fail('table', 'must be a table name or number');
+    const table = tv === undefined ? '' : String(tv);
     if (action === RuleAction.TO_TBL && table === '' && !has(e, 'l3mdev')) r.fail('table', 'is missing for a rule that looks up a table');
     rules.push({
       pref,

@@ -147,6 +147,7 @@ describe('policy routing', () => {
     expect(() => withRules({ priority: 100, src: 'all', iif: 'wg0', table: '100' })).toThrow(SnapshotError);
     expect(() => withRules({ priority: 100, src: 'all', goto: 50 })).toThrow(/must jump forward/);
     expect(() => withRules({ priority: 100, src: 'all', tos: '0x01', table: '100' })).toThrow(/IPTOS_TOS_MASK/);
+    expect(() => withRules({ priority: 100, src: 'all', table: {} })).toThrow(/table name or number/);
   });
 
   it('answers address types from the local table alone once rules are custom', () => {

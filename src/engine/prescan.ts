@@ -14,6 +14,7 @@ import { DecodeCounters } from '../decode/counters.js';
 import { Csum, IpProto, L3, PacketMeta } from '../decode/meta.js';
 import type { Host } from '../host/host.js';
 import { be16 } from '../util/bytes.js';
+import { macKey } from '../util/ipv4.js';
 import { hash4 } from '../util/hash.js';
 import { IngressMap, Skip } from './ingress.js';
 import { TxChecksum } from '../netfilter/path/datapath.js';
@@ -244,6 +245,8 @@ export interface PrescanResult {
   vxlan: VxlanHints;
   /** Per host device: TxChecksum bits of the TCP and UDP it was seen sending. */
   txChecksums: Uint8Array;
+  /** Per host device: MACs of other namespaces' macvlans seen sending through it (their siblings' peers). */
+  foreignMacs: Map<number, Set<number>>;
   records: number;
   /**
    * Per input file: how many per-interface copies it must be read as to be in time order (0 = read once):
@@ -278,7 +281,7 @@ function prescanPass(host: Host, files: string[], bindings: IngressBindings, str
   const backwards = files.map(() => false);
   const meta = new PacketMeta();
   const counters = new DecodeCounters();
-  const out: PrescanResult = { arpResolved: new Set(), hints: new NatHints(), localSockets: [], records: 0, split: [], vxlan: new VxlanHints(MAX_HINTS), txChecksums: new Uint8Array(host.ifaces.length) };
+  const out: PrescanResult = { arpResolved: new Set(), hints: new NatHints(), localSockets: [], records: 0, split: [], vxlan: new VxlanHints(MAX_HINTS), txChecksums: new Uint8Array(host.ifaces.length), foreignMacs: new Map() };
   const vxlanPorts = new Set(host.ifaces.flatMap((i) => (i.vxlan === undefined ? [] : [i.vxlan.port])));
   const socketKeys = new Set<number>();
   const received = new RecentlyReceived();
@@ -308,6 +311,7 @@ function prescanPass(host: Host, files: string[], bindings: IngressBindings, str
         continue;
       }
       const dev = ingress.classify(rec, meta);
+      if (ingress.lastSkip === Skip.FOREIGN) noteForeign(out.foreignMacs, ingress.lastForeignDev, meta);
       const outbound = dev < 0 && (rec.direction === Direction.OUTBOUND || rec.pktType === 4 || ingress.lastSkip === 1);
       // what a device sent, bridges included (whose copies classify() does not judge): checksum offload evidence
       const sent = outbound || (dev < 0 && rec.direction === Direction.UNKNOWN && ingress.fromHost(meta));
@@ -342,6 +346,13 @@ function prescanPass(host: Host, files: string[], bindings: IngressBindings, str
     cursor.close();
   }
   return out;
+}
+
+/** A frame another namespace's macvlan sent through `dev`: its MAC is a macvlan on that lower device. */
+function noteForeign(macs: Map<number, Set<number>>, dev: number, m: PacketMeta): void {
+  let s = macs.get(dev);
+  if (s === undefined) macs.set(dev, (s = new Set()));
+  s.add(macKey(m.srcMacHi, m.srcMacLo));
 }
 
 /** Counters of the verifying re-decodes (kept apart: the replay counts every frame once). */

@@ -214,6 +214,7 @@ function replayWith(
     natHints: pre?.hints ?? null,
     vxlanHints: pre?.vxlan ?? null,
     txChecksums: pre?.txChecksums ?? null,
+    foreignMacs: pre?.foreignMacs ?? null,
     neighbourSeed,
   });
   for (const s of pre?.localSockets ?? []) dp.localSockets.addConnection(s.proto, s.addr, s.port);

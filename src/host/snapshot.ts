@@ -107,6 +107,7 @@ function deviceGroupOf(r: EntryReader): number {
 function readIfaces(file: string, entries: readonly Record<string, unknown>[]): HostIface[] {
   const out: HostIface[] = [];
   const masters: (string | null)[] = [];
+  const lowers: (string | null)[] = [];
   const seenIdx = new Map<number, number>();
   const seenName = new Map<string, number>();
   entries.forEach((raw, i) => {
@@ -146,6 +147,7 @@ function readIfaces(file: string, entries: readonly Record<string, unknown>[]): 
       return [{ local, prefixLen, broadcast, scope, secondary: ar.optBool('secondary', false) }];
     });
     masters.push(r.optStr('master'));
+    lowers.push(infoKind === 'macvlan' ? r.optStr('link') : null);
     out.push({
       id: out.length,
       name,
@@ -164,8 +166,14 @@ function readIfaces(file: string, entries: readonly Record<string, unknown>[]): 
       addrs,
       mcastGroups: null,
       group: deviceGroupOf(r),
+      ...(infoKind === 'macvlan' ? { macvlan: { lower: -1, mode: dl?.optStr('mode') ?? 'vepa' } } : {}),
       ...(infoKind === 'vxlan' && dl !== null ? { vxlan: readVxlanConfig(new EntryReader(file, i, data!, `interface "${name}" vxlan data`)) } : {}),
     });
+  });
+  // a macvlan's lower device, once every interface is known (one in another namespace stays unknown: -1)
+  out.forEach((iface, i) => {
+    const l = lowers[i];
+    if (iface.macvlan !== undefined && l !== null && l !== undefined) iface.macvlan.lower = out.find((x) => x.name === l)?.id ?? -1;
   });
   // bridge membership, once every interface is known
   out.forEach((iface, i) => {

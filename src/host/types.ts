@@ -75,6 +75,8 @@ export interface HostIface {
   group: number;
   /** For VXLAN devices: their configuration and FDB remotes. */
   vxlan?: VxlanConfig;
+  /** For macvlan devices: the lower device's id and the mode (bridge, private, vepa, passthru, source). */
+  macvlan?: { lower: number; mode: string };
 }
 
 export interface HostRoute {

@@ -18,6 +18,7 @@ import { BridgeFdb } from './fdb.js';
 import { NeighTable } from './neigh.js';
 import type { NeighEvents } from './neigh.js';
 import type { WallClock } from '../rules/module.js';
+import { macKey } from '../../util/ipv4.js';
 import type { Pkt } from './pkt.js';
 import { PktPool } from './pkt.js';
 import type { DatapathSink } from './sink.js';
@@ -59,6 +60,8 @@ export interface DatapathOptions {
   clock?: WallClock;
   /** Per device: what the capture shows of its checksum offload (TxChecksum bits, prescan), or null. */
   txChecksums?: Uint8Array | null;
+  /** Per device: MACs other namespaces' macvlans on it send from (prescan), or null. */
+  foreignMacs?: Map<number, Set<number>> | null;
 }
 
 /** The tables in the order their hooks run at equal points (raw, mangle, nat, filter, security). */
@@ -115,6 +118,7 @@ export class Datapath {
   /** The capture's clock at virtual time 0 (ICMP timestamps read real time from it). */
   readonly clock: WallClock;
   private readonly txChecksums: Uint8Array | null;
+  private readonly foreignMacs: Map<number, Set<number>> | null;
   /** Scratch: a NEW packet's conntrack ORIGINAL tuple, its tuple as received (for the NAT hints). */
   private readonly received = new Tuple();
 
@@ -153,6 +157,7 @@ export class Datapath {
     this.lo = o.host.ifaces.find((i) => i.kind === 'loopback')?.id ?? -1;
     this.clock = o.clock ?? { baseSec: 0, baseNsec: 0 };
     this.txChecksums = o.txChecksums ?? null;
+    this.foreignMacs = o.foreignMacs ?? null;
     const self = this;
     this.natRunner = {
       runNatTable(skb, hook): number {
@@ -169,6 +174,23 @@ export class Datapath {
   completesChecksums(dev: number): boolean {
     const t = this.txChecksums;
     return t !== null && dev >= 0 && dev < t.length && t[dev] === TxChecksum.SENT;
+  }
+
+  /**
+   * The lower device a frame that macvlan `dev` sends to `dstHi:dstLo` also leaves by (macvlan_queue_xmit),
+   * or -1: in bridge mode a frame for another macvlan of the same lower device — one of the host's, or one
+   * the capture shows another namespace sending from — is delivered to it inside the driver; broadcasts,
+   * multicasts and everything else, and every frame in the other modes, go out through the lower device. HOT.
+   */
+  macvlanLower(dev: number, dstHi: number, dstLo: number): number {
+    const mv = this.host.ifaces[dev]?.macvlan;
+    if (mv === undefined || mv.lower < 0) return -1;
+    if (mv.mode !== 'bridge' || (dstHi & 0x0100) !== 0) return mv.lower;
+    if (this.foreignMacs?.get(mv.lower)?.has(macKey(dstHi, dstLo)) === true) return -1;
+    for (const i of this.host.ifaces) {
+      if (i.id !== dev && i.macvlan?.lower === mv.lower && i.macvlan.mode === 'bridge' && i.macHi === dstHi && i.macLo === dstLo) return -1;
+    }
+    return mv.lower;
   }
 
   /**

@@ -168,6 +168,8 @@ export function txFrame(dp: Datapath, p: Pkt, dev: number): void {
   // validate_xmit_skb: a device without checksum offload gets the checksum completed before its tap sees it
   if ((p.meta.csum & Csum.L4_PARTIAL) !== 0 && dp.completesChecksums(dev)) checksumHelp(p);
   writeFrame(dp, p, dev);
+  const lower = dp.macvlanLower(dev, p.dstMacHi, p.dstMacLo);
+  if (lower >= 0) txFrame(dp, p, lower);
 }
 
 /** The frame of `p` as `dev`'s tap sees it leave, written as it is. HOT. */

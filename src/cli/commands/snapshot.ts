@@ -33,12 +33,14 @@ export function registerSnapshot(program: Command): void {
           interfaces: host.ifaces.length,
           bridges: host.ifaces.filter((i) => i.kind === 'bridge').map((i) => i.name),
           routes: host.fib.routes.length,
+          rules: host.fib.rules.length,
+          customRules: host.fib.customRules,
           missingSysctls: res.missingSysctls,
           warnings: host.warnings,
         };
         if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
         else {
-          process.stdout.write(`snapshot written to ${dir}: ${summary.interfaces} interfaces, bridges [${summary.bridges.join(', ')}], ${summary.routes} routes\n`);
+          process.stdout.write(`snapshot written to ${dir}: ${summary.interfaces} interfaces, bridges [${summary.bridges.join(', ')}], ${summary.routes} routes, ${summary.rules} policy rules${summary.customRules ? '' : ' (the defaults)'}\n`);
           for (const m of res.missingSysctls) process.stderr.write(`note: sysctl ${m} not present on this host; the kernel default will be assumed\n`);
           for (const w of host.warnings) process.stderr.write(`warning: ${w}\n`);
         }

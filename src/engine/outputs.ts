@@ -214,6 +214,8 @@ function eventText(kind: number, p: Pkt, a: number, b: number, text: string): st
       return `  the host answers: ${a === 256 ? `TCP RST (${text})` : `ICMP type ${a} code ${b}`}`;
     case DatapathEvent.DELIVERED:
       return `  delivered to a local socket (${a === 6 ? 'tcp' : 'udp'} port ${b})`;
+    case DatapathEvent.ROUTE:
+      return `  route: ${text}`;
     default:
       return `  reassembled from ${a} fragments`;
   }

@@ -31,6 +31,8 @@ export class Fib {
   private readonly main: FibTable;
   private readonly dflt: FibTable;
   private readonly plainKey = new RouteKey();
+  /** The rule that decided the last route() (an index into rules), or -1 (default rules, or none matched). */
+  lastRule = -1;
   private readonly refusals: HostRoute[] = [];
 
   constructor(routes: readonly HostRoute[], rules: readonly FibRule[] | null = null) {
@@ -65,6 +67,7 @@ export class Fib {
    * through that device count. HOT.
    */
   route(k: RouteKey): HostRoute | null {
+    this.lastRule = -1;
     if (!this.customRules) {
       const r = tableLookup(this.main, k);
       return r !== null && r.type !== RouteType.THROW ? r : afterThrow(tableLookup(this.dflt, k));
@@ -80,6 +83,7 @@ export class Fib {
         if (!ruleMatches(rule, k)) break;
       }
       if (!ruleMatches(rule, k) || rule.action === RuleAction.GOTO || rule.action === RuleAction.NOP) continue;
+      this.lastRule = i;
       if (rule.action !== RuleAction.TO_TBL) return rule.action === RuleAction.UNREACHABLE ? null : this.refusals[i]!;
       const t = this.tables.get(rule.table);
       if (t === undefined) continue;
@@ -91,6 +95,7 @@ export class Fib {
       if (isRoute(r) && (r.prefixLen <= rule.suppressPrefixlen || (rule.suppressIfgroup === 0 && r.dev >= 0))) continue;
       return r;
     }
+    this.lastRule = -1;
     return null;
   }
 

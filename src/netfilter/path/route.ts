@@ -7,6 +7,9 @@ import type { Datapath } from './datapath.js';
 import type { Pkt } from './pkt.js';
 import { RtKind } from './pkt.js';
 import { NONE } from '../skb.js';
+import type { HostRoute } from '../../host/types.js';
+import { formatIpv4 } from '../../util/ipv4.js';
+import { DatapathEvent } from './sink.js';
 import { ANY_DEV, RouteKey } from '../../host/fib-rules.js';
 import { protoHasPorts } from '../../flow/hash.js';
 
@@ -93,6 +96,7 @@ export function routeInput(dp: Datapath, p: Pkt, dev: number): number {
     if (isLoopback(saddr)) return silent(dp, 'martian source (loopback address, route_localnet off)');
   }
   const r = dp.host.fib.route(inputKey(p, dev));
+  if (dp.trace !== null) traceRoute(dp, p, 'input', r);
   const forwarding = dp.host.sysctls.ipForward === 1;
   if (r === null) return forwarding ? RouteError.NET_UNREACH : silent(dp, 'no route and forwarding disabled');
   switch (r.type) {
@@ -248,6 +252,7 @@ export function routeOutput(dp: Datapath, p: Pkt, daddr: number, k: RouteKey = o
   k.daddr = daddr;
   k.iif = dp.lo;
   const r = dp.host.fib.route(k);
+  if (dp.trace !== null) traceRoute(dp, p, 'output', r);
   if (r === null) return -1;
   if (r.type === RouteType.LOCAL) {
     p.rtKind = RtKind.OUTPUT;
@@ -275,4 +280,21 @@ export function reverseMtu(dp: Datapath, addr: number): number {
   if (r === null) return 0xffffffff;
   if (r.type === RouteType.LOCAL) return dp.lo >= 0 ? dp.host.iface(dp.lo).mtu : 65535;
   return dp.host.routeMtu(r);
+}
+
+/** For a traced packet: the route a lookup gave, its table and the ip rule that chose it. */
+function traceRoute(dp: Datapath, p: Pkt, what: string, r: HostRoute | null): void {
+  const fib = dp.host.fib;
+  const rule = fib.lastRule >= 0 ? `, ip rule ${fib.rules[fib.lastRule]!.pref}` : '';
+  let text: string;
+  const by = fib.lastRule >= 0 ? ` by ip rule ${fib.rules[fib.lastRule]!.pref}` : '';
+  if (r === null) text = fib.lastRule >= 0 ? `${what}: unreachable${by}` : `${what}: no route`;
+  else if (r.table === '') text = `${what}: ${r.type === RouteType.PROHIBIT ? 'prohibit' : 'blackhole'}${by}`;
+  else {
+    const type = Object.keys(RouteType).find((k) => RouteType[k as keyof typeof RouteType] === r.type)?.toLowerCase() ?? String(r.type);
+    const via = r.gateway !== 0 ? ` via ${formatIpv4(r.gateway)}` : '';
+    const dev = r.dev >= 0 ? ` dev ${dp.host.iface(r.dev).name}` : '';
+    text = `${what}: ${type} ${formatIpv4(r.dst)}/${r.prefixLen}${via}${dev} (table ${r.table}${rule})`;
+  }
+  dp.sink.event(DatapathEvent.ROUTE, p, 0, 0, text);
 }

@@ -40,4 +40,6 @@ export const DatapathEvent = {
   DELIVERED: 5,
   /** Fragments reassembled into one datagram: a = fragments. */
   REASSEMBLED: 6,
+  /** A route lookup's answer, for traces only (sent only while a packet is traced): text = the route. */
+  ROUTE: 7,
 } as const;

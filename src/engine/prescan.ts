@@ -18,6 +18,7 @@ import { macKey } from '../util/ipv4.js';
 import { hash4 } from '../util/hash.js';
 import { IngressMap, Skip } from './ingress.js';
 import { TxChecksum } from '../netfilter/path/datapath.js';
+import { LearnedNexthops } from '../netfilter/path/multipath.js';
 import type { Tuple } from '../netfilter/conntrack/tuple.js';
 import type { IngressBindings } from './ingress.js';
 import { VxlanHints } from './vxlan-hints.js';
@@ -247,6 +248,8 @@ export interface PrescanResult {
   txChecksums: Uint8Array;
   /** Per host device: MACs of other namespaces' macvlans seen sending through it (their siblings' peers). */
   foreignMacs: Map<number, Set<number>>;
+  /** Where the host sent each flow when its FIB has multipath routes (their nexthop choices), else null. */
+  nexthops: LearnedNexthops | null;
   records: number;
   /**
    * Per input file: how many per-interface copies it must be read as to be in time order (0 = read once):
@@ -281,7 +284,7 @@ function prescanPass(host: Host, files: string[], bindings: IngressBindings, str
   const backwards = files.map(() => false);
   const meta = new PacketMeta();
   const counters = new DecodeCounters();
-  const out: PrescanResult = { arpResolved: new Set(), hints: new NatHints(), localSockets: [], records: 0, split: [], vxlan: new VxlanHints(MAX_HINTS), txChecksums: new Uint8Array(host.ifaces.length), foreignMacs: new Map() };
+  const out: PrescanResult = { arpResolved: new Set(), hints: new NatHints(), localSockets: [], records: 0, split: [], vxlan: new VxlanHints(MAX_HINTS), txChecksums: new Uint8Array(host.ifaces.length), foreignMacs: new Map(), nexthops: host.fib.routes.some((r) => r.nexthops !== undefined) ? new LearnedNexthops() : null };
   const vxlanPorts = new Set(host.ifaces.flatMap((i) => (i.vxlan === undefined ? [] : [i.vxlan.port])));
   const socketKeys = new Set<number>();
   const received = new RecentlyReceived();
@@ -324,6 +327,10 @@ function prescanPass(host: Host, files: string[], bindings: IngressBindings, str
         out.vxlan.noteSent(meta.data, meta.l4Off, meta.frameOff + meta.caplen, meta.ipId, meta.daddr);
       }
       const original = received.copyOf(meta);
+      // the flow as routing saw it: the source before source NAT, the destination after destination NAT
+      if (out.nexthops !== null && ingress.lastSkip === Skip.OUTBOUND && ingress.lastDev >= 0 && out.nexthops.size < MAX_HINTS) {
+        out.nexthops.note(original !== null ? original.saddr : meta.saddr, meta.daddr, ingress.lastDev);
+      }
       // only a connection's first packet meets a NAT choice: keep hints for those (memory grows with flows)
       if (opening.opens(meta, rec.tsSec)) {
         out.hints.add(meta);

@@ -215,6 +215,7 @@ function replayWith(
     vxlanHints: pre?.vxlan ?? null,
     txChecksums: pre?.txChecksums ?? null,
     foreignMacs: pre?.foreignMacs ?? null,
+    learnedNexthops: pre?.nexthops ?? null,
     neighbourSeed,
   });
   for (const s of pre?.localSockets ?? []) dp.localSockets.addConnection(s.proto, s.addr, s.port);

@@ -71,3 +71,10 @@ function better(a: HostRoute, b: HostRoute): boolean {
   if (al !== bl) return al < bl;
   return a.metric < b.metric;
 }
+
+/** Does route `r`, or any nexthop of it when it is multipath, leave by `dev` (fib_info_nh_uses_dev)? */
+export function usesDevice(r: HostRoute, dev: number): boolean {
+  if (r.nexthops === undefined) return r.dev === dev;
+  for (const h of r.nexthops) if (h.dev === dev) return true;
+  return false;
+}

@@ -5,6 +5,7 @@ import { Interner } from '../util/intern.js';
 import { Fib } from './fib.js';
 import type { FibRule } from './fib-rules.js';
 import { RouteKey } from './fib-rules.js';
+import { usesDevice } from './fib-table.js';
 import type { HostIface, HostNeighbour, HostRoute, ListeningSocket } from './types.js';
 import { RouteType, Scope } from './types.js';
 import type { HostSysctls } from './sysctl.js';
@@ -144,7 +145,7 @@ export class Host implements RuleHost {
     const r = this.fib.route(k);
     if (r === null) return false;
     if (r.type !== RouteType.UNICAST && (r.type !== RouteType.LOCAL || !acceptLocal)) return false;
-    return loose || r.dev === dev;
+    return loose || usesDevice(r, dev);
   }
 
   /** MTU of a route: its mtu metric, else its device's MTU. */

@@ -248,7 +248,6 @@ function readRoutes(file: string, entries: readonly Record<string, unknown>[], b
     // anywhere, or `pref` (printed for IPv6 routes only), gives them away, "default" ones included
     if (isIpv6Route(r.entry, dstText)) return;
     const table = r.optStr('table') ?? 'main';
-    if (r.entry['nexthops'] !== undefined) r.fail('nexthops', 'multipath routes are not supported');
     let dst = 0;
     let prefixLen = 0;
     if (dstText !== 'default') {
@@ -263,18 +262,8 @@ function readRoutes(file: string, entries: readonly Record<string, unknown>[], b
     const typeName = r.optStr('type') ?? 'unicast';
     const type = ROUTE_TYPE_BY_NAME[typeName];
     if (type === undefined) r.fail('type', `unknown route type "${typeName}"`);
-    const devName = r.optStr('dev');
-    let dev = -1;
-    if (devName !== null) {
-      const iface = byName.get(devName);
-      if (iface === undefined) r.fail('dev', `names device "${devName}", which ip-addr.json does not have`);
-      dev = iface.id;
-    } else if (type === RouteType.UNICAST || type === RouteType.LOCAL || type === RouteType.BROADCAST) {
-      r.fail('dev', 'is missing for a route that needs a device');
-    }
-    const gwText = r.optStr('gateway');
-    const gateway = gwText === null ? 0 : parseIpv4(gwText);
-    if (gateway < 0) r.fail('gateway', `is not an IPv4 address: "${gwText}"`);
+    const hops = r.objList('nexthops').map((h, j) => new EntryReader(file, i, h, `route entry ${i} nexthop ${j}`));
+    const [dev, gateway] = hops.length > 0 ? nexthopOf(hops[0]!, byName, type) : nexthopOf(r, byName, type);
     const srcText = r.optStr('prefsrc');
     const prefsrc = srcText === null ? 0 : parseIpv4(srcText);
     if (prefsrc < 0) r.fail('prefsrc', `is not an IPv4 address: "${srcText}"`);
@@ -283,9 +272,52 @@ function readRoutes(file: string, entries: readonly Record<string, unknown>[], b
     let mtu = 0;
     for (const m of r.objList('metrics')) if (typeof m['mtu'] === 'number') mtu = m['mtu'];
     const protocol = r.optStr('protocol') ?? 'boot';
-    out.push({ table, type, dst, prefixLen, gateway, dev, prefsrc, scope, mtu, metric: r.optNum('metric', 0), protocol, origin: `${file} entry ${i}` });
+    const route: HostRoute = { table, type, dst, prefixLen, gateway, dev, prefsrc, scope, mtu, metric: r.optNum('metric', 0), protocol, origin: `${file} entry ${i}` };
+    if (hops.length > 1) multipath(route, hops, byName, type);
+    out.push(route);
   });
   return out;
+}
+
+/** The device and gateway of a route entry or of one of its nexthops. */
+function nexthopOf(r: EntryReader, byName: Map<string, HostIface>, type: number): [number, number] {
+  const devName = r.optStr('dev');
+  let dev = -1;
+  if (devName !== null) {
+    const iface = byName.get(devName);
+    if (iface === undefined) r.fail('dev', `names device "${devName}", which ip-addr.json does not have`);
+    dev = iface.id;
+  } else if (type === RouteType.UNICAST || type === RouteType.LOCAL || type === RouteType.BROADCAST) {
+    r.fail('dev', 'is missing for a route that needs a device');
+  }
+  const gwText = r.optStr('gateway');
+  const gateway = gwText === null ? 0 : parseIpv4(gwText);
+  if (gateway < 0) r.fail('gateway', `is not an IPv4 address: "${gwText}"`);
+  return [dev, gateway];
+}
+
+/**
+ * A multipath route: one route per nexthop, and fib_rebalance's upper bounds — nexthop i takes the hashes up
+ * to round((w_0 + ... + w_i) << 31 / total) - 1.
+ */
+function multipath(route: HostRoute, hops: EntryReader[], byName: Map<string, HostIface>, type: number): void {
+  const weights = hops.map((h) => {
+    const w = h.optNum('weight', 1);
+    if (!Number.isInteger(w) || w < 1 || w > 256) h.fail('weight', 'must be 1..256');
+    return w;
+  });
+  const total = weights.reduce((a, b) => a + b, 0);
+  let w = 0;
+  route.upperBounds = weights.map((x) => {
+    w += x;
+    return Math.floor((w * 2 ** 31 + total / 2) / total) - 1;
+  });
+  route.nexthops = hops.map((h, j) => {
+    if (j === 0) return route;
+    const [dev, gateway] = nexthopOf(h, byName, type);
+    return { ...route, dev, gateway, nexthops: undefined, upperBounds: undefined };
+  });
+  for (const n of route.nexthops) if (n !== route) { n.nexthops = route.nexthops; n.upperBounds = route.upperBounds; }
 }
 
 function readNeighbours(file: string, entries: readonly Record<string, unknown>[], byName: Map<string, HostIface>): HostNeighbour[] {

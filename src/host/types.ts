@@ -98,6 +98,12 @@ export interface HostRoute {
   protocol: string;
   /** Where the entry came from, for error messages: file and index. */
   origin: string;
+  /**
+   * A multipath route's nexthops, each as a route of its own (this route is the first of them), with
+   * their cumulative upper bounds in the 31-bit hash space (fib_rebalance's nh_upper_bound).
+   */
+  nexthops?: HostRoute[];
+  upperBounds?: number[];
 }
 
 export interface HostNeighbour {

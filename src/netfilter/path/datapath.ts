@@ -19,6 +19,8 @@ import { NeighTable } from './neigh.js';
 import type { NeighEvents } from './neigh.js';
 import type { WallClock } from '../rules/module.js';
 import { macKey } from '../../util/ipv4.js';
+import { NexthopChooser } from './multipath.js';
+import type { LearnedNexthops } from './multipath.js';
 import type { Pkt } from './pkt.js';
 import { PktPool } from './pkt.js';
 import type { DatapathSink } from './sink.js';
@@ -62,6 +64,8 @@ export interface DatapathOptions {
   txChecksums?: Uint8Array | null;
   /** Per device: MACs other namespaces' macvlans on it send from (prescan), or null. */
   foreignMacs?: Map<number, Set<number>> | null;
+  /** Multipath choices the capture shows (prescan), or null. */
+  learnedNexthops?: LearnedNexthops | null;
 }
 
 /** The tables in the order their hooks run at equal points (raw, mangle, nat, filter, security). */
@@ -119,6 +123,8 @@ export class Datapath {
   readonly clock: WallClock;
   private readonly txChecksums: Uint8Array | null;
   private readonly foreignMacs: Map<number, Set<number>> | null;
+  /** Picks a multipath route's nexthop for a flow. */
+  readonly nexthops: NexthopChooser;
   /** Scratch: a NEW packet's conntrack ORIGINAL tuple, its tuple as received (for the NAT hints). */
   private readonly received = new Tuple();
 
@@ -158,6 +164,7 @@ export class Datapath {
     this.clock = o.clock ?? { baseSec: 0, baseNsec: 0 };
     this.txChecksums = o.txChecksums ?? null;
     this.foreignMacs = o.foreignMacs ?? null;
+    this.nexthops = new NexthopChooser(o.prng.fork('multipath').u32(), o.learnedNexthops ?? null);
     const self = this;
     this.natRunner = {
       runNatTable(skb, hook): number {

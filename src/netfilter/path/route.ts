@@ -10,6 +10,7 @@ import { NONE } from '../skb.js';
 import type { HostRoute } from '../../host/types.js';
 import { formatIpv4 } from '../../util/ipv4.js';
 import { DatapathEvent } from './sink.js';
+import { usesDevice } from '../../host/fib-table.js';
 import { ANY_DEV, RouteKey } from '../../host/fib-rules.js';
 import { protoHasPorts } from '../../flow/hash.js';
 
@@ -95,7 +96,8 @@ export function routeInput(dp: Datapath, p: Pkt, dev: number): number {
     if (isLoopback(daddr)) return silent(dp, 'martian destination (loopback address, route_localnet off)');
     if (isLoopback(saddr)) return silent(dp, 'martian source (loopback address, route_localnet off)');
   }
-  const r = dp.host.fib.route(inputKey(p, dev));
+  const k = inputKey(p, dev);
+  const r = pick(dp, dp.host.fib.route(k), k);
   if (dp.trace !== null) traceRoute(dp, p, 'input', r);
   const forwarding = dp.host.sysctls.ipForward === 1;
   if (r === null) return forwarding ? RouteError.NET_UNREACH : silent(dp, 'no route and forwarding disabled');
@@ -202,8 +204,8 @@ export function validateSource(dp: Datapath, p: Pkt, dev: number, oif: number): 
   // last_resort: no route back at all
   if (r === null) return rpf !== 0 ? SRC_RPF : 0;
   if (r.type !== RouteType.UNICAST && (r.type !== RouteType.LOCAL || !conf.acceptLocal)) return SRC_MARTIAN;
-  // the nexthop uses dev: scope host (no gateway) means directly connected
-  if (r.dev === dev || (r.type === RouteType.LOCAL && dev === dp.lo)) return r.gateway === 0 ? 1 : 0;
+  // a nexthop uses dev: scope host (no gateway) means directly connected
+  if (usesDevice(r, dev) || (r.type === RouteType.LOCAL && dev === dp.lo)) return r.gateway === 0 ? 1 : 0;
   if (host.iface(dev).addrs.length === 0) return rpf !== 0 ? SRC_RPF : 0;
   if (rpf === 1) return SRC_RPF;
   // loose mode, or a redirect candidate: is the source reachable through dev at all?
@@ -251,7 +253,7 @@ export function routeOutput(dp: Datapath, p: Pkt, daddr: number, k: RouteKey = o
   p.rtInput = 0;
   k.daddr = daddr;
   k.iif = dp.lo;
-  const r = dp.host.fib.route(k);
+  const r = pick(dp, dp.host.fib.route(k), k);
   if (dp.trace !== null) traceRoute(dp, p, 'output', r);
   if (r === null) return -1;
   if (r.type === RouteType.LOCAL) {
@@ -276,10 +278,15 @@ export function routeOutput(dp: Datapath, p: Pkt, daddr: number, k: RouteKey = o
 export function reverseMtu(dp: Datapath, addr: number): number {
   const k = outKey.plain(addr);
   k.iif = dp.lo;
-  const r = dp.host.fib.route(k);
+  const r = pick(dp, dp.host.fib.route(k), k);
   if (r === null) return 0xffffffff;
   if (r.type === RouteType.LOCAL) return dp.lo >= 0 ? dp.host.iface(dp.lo).mtu : 65535;
   return dp.host.routeMtu(r);
+}
+
+/** fib_select_path: a multipath route's nexthop for flow `k`. HOT. */
+function pick(dp: Datapath, r: HostRoute | null, k: RouteKey): HostRoute | null {
+  return r !== null && r.nexthops !== undefined ? dp.nexthops.choose(r, k) : r;
 }
 
 /** For a traced packet: the route a lookup gave, its table and the ip rule that chose it. */

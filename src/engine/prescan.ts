@@ -7,11 +7,12 @@
 
 import { openCapture } from '../capture/open.js';
 import { openCaptureSplit } from '../capture/interface-split.js';
-import type { CaptureCursor, CaptureRecord } from '../capture/types.js';
+import type { CaptureCursor } from '../capture/types.js';
 import { Direction } from '../capture/types.js';
 import { decodeFrame, Verify } from '../decode/decode.js';
 import { DecodeCounters } from '../decode/counters.js';
-import { Csum, IpProto, L3, PacketMeta } from '../decode/meta.js';
+import { IpProto, L3, PacketMeta } from '../decode/meta.js';
+import { ipv4PseudoBase } from '../decode/verify.js';
 import type { Host } from '../host/host.js';
 import { be16 } from '../util/bytes.js';
 import { macKey } from '../util/ipv4.js';
@@ -318,7 +319,7 @@ function prescanPass(host: Host, files: string[], bindings: IngressBindings, str
       const outbound = dev < 0 && (rec.direction === Direction.OUTBOUND || rec.pktType === 4 || ingress.lastSkip === 1);
       // what a device sent, bridges included (whose copies classify() does not judge): checksum offload evidence
       const sent = outbound || (dev < 0 && rec.direction === Direction.UNKNOWN && ingress.fromHost(meta));
-      if (sent && meta.l3 === L3.IPV4 && ingress.lastSkip !== Skip.FOREIGN) noteTxChecksum(out.txChecksums, ingress.lastDev, rec, meta);
+      if (sent && meta.l3 === L3.IPV4 && ingress.lastSkip !== Skip.FOREIGN) noteTxChecksum(out.txChecksums, ingress.lastDev, meta);
       if (meta.l3 === L3.ARP && dev >= 0) noteArp(host, meta, out.arpResolved);
       if (meta.l3 !== L3.IPV4) continue;
       if (dev >= 0) received.note(meta);
@@ -362,18 +363,16 @@ function noteForeign(macs: Map<number, Set<number>>, dev: number, m: PacketMeta)
   s.add(macKey(m.srcMacHi, m.srcMacLo));
 }
 
-/** Counters of the verifying re-decodes (kept apart: the replay counts every frame once). */
-const TX_COUNTERS = new DecodeCounters();
-
 /**
- * A TCP or UDP segment `dev` sent: whether its checksum was left partial tells whether the device offloads
- * checksums (re-decoded with verification: the first decode skips it for speed).
+ * A TCP or UDP segment `dev` sent: whether its checksum was left partial — the field holds just the folded
+ * pseudo-header sum, as decode's verifyL4 recognises it — tells whether the device offloads checksums. HOT.
  */
-function noteTxChecksum(tx: Uint8Array, dev: number, rec: CaptureRecord, meta: PacketMeta): void {
+function noteTxChecksum(tx: Uint8Array, dev: number, meta: PacketMeta): void {
   if (dev < 0 || dev >= tx.length || tx[dev] === TxChecksum.PARTIAL_SEEN) return;
   if ((meta.ipProto !== IpProto.TCP && meta.ipProto !== IpProto.UDP) || meta.l4Off < 0 || meta.fragOffset !== 0 || meta.moreFrags !== 0) return;
-  decodeFrame(meta, rec.data, rec.offset, rec.caplen, rec.origLen, rec.linkType, TX_COUNTERS, Verify.ALL);
-  tx[dev] = (meta.csum & Csum.L4_PARTIAL) !== 0 ? TxChecksum.PARTIAL_SEEN : TxChecksum.SENT;
+  let sum = ipv4PseudoBase(meta.saddr, meta.daddr, meta.ipProto) + meta.l4Len;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  tx[dev] = sum === meta.l4Csum ? TxChecksum.PARTIAL_SEEN : TxChecksum.SENT;
 }
 
 /** A received ARP reply addressed to one of the host's addresses: the sender was being resolved. */

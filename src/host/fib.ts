@@ -74,15 +74,14 @@ export class Fib {
     }
     const rules = this.rules;
     for (let i = 0; i < rules.length; i++) {
-      let rule = rules[i]!;
+      const rule = rules[i]!;
       if (!ruleMatches(rule, k)) continue;
-      // FR_ACT_GOTO: evaluate the target rule in its place (an unresolved goto falls through)
-      while (rule.action === RuleAction.GOTO && rule.gotoIndex >= 0) {
-        i = rule.gotoIndex;
-        rule = rules[i]!;
-        if (!ruleMatches(rule, k)) break;
+      // FR_ACT_GOTO: the walk goes on at the target rule (gotos only jump forward); an unresolved one falls through
+      if (rule.action === RuleAction.GOTO) {
+        if (rule.gotoIndex >= 0) i = rule.gotoIndex - 1;
+        continue;
       }
-      if (!ruleMatches(rule, k) || rule.action === RuleAction.GOTO || rule.action === RuleAction.NOP) continue;
+      if (rule.action === RuleAction.NOP) continue;
       this.lastRule = i;
       if (rule.action !== RuleAction.TO_TBL) return rule.action === RuleAction.UNREACHABLE ? null : this.refusals[i]!;
       const t = this.tables.get(rule.table);

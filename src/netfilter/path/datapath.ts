@@ -122,7 +122,8 @@ export class Datapath {
   /** The capture's clock at virtual time 0 (ICMP timestamps read real time from it). */
   readonly clock: WallClock;
   private readonly txChecksums: Uint8Array | null;
-  private readonly foreignMacs: Map<number, Set<number>> | null;
+  /** Per lower device: the MACs of its bridge-mode macvlans, the host's and other namespaces' alike. */
+  private readonly macvlanSiblings = new Map<number, Set<number>>();
   /** Picks a multipath route's nexthop for a flow. */
   readonly nexthops: NexthopChooser;
   /** Scratch: a NEW packet's conntrack ORIGINAL tuple, its tuple as received (for the NAT hints). */
@@ -163,7 +164,13 @@ export class Datapath {
     this.lo = o.host.ifaces.find((i) => i.kind === 'loopback')?.id ?? -1;
     this.clock = o.clock ?? { baseSec: 0, baseNsec: 0 };
     this.txChecksums = o.txChecksums ?? null;
-    this.foreignMacs = o.foreignMacs ?? null;
+    for (const [lower, macs] of o.foreignMacs ?? []) this.macvlanSiblings.set(lower, new Set(macs));
+    for (const i of o.host.ifaces) {
+      if (i.macvlan === undefined || i.macvlan.lower < 0 || i.macvlan.mode !== 'bridge') continue;
+      let s = this.macvlanSiblings.get(i.macvlan.lower);
+      if (s === undefined) this.macvlanSiblings.set(i.macvlan.lower, (s = new Set()));
+      s.add(macKey(i.macHi, i.macLo));
+    }
     this.nexthops = new NexthopChooser(o.prng.fork('multipath').u32(), o.learnedNexthops ?? null);
     const self = this;
     this.natRunner = {
@@ -193,11 +200,7 @@ export class Datapath {
     const mv = this.host.ifaces[dev]?.macvlan;
     if (mv === undefined || mv.lower < 0) return -1;
     if (mv.mode !== 'bridge' || (dstHi & 0x0100) !== 0) return mv.lower;
-    if (this.foreignMacs?.get(mv.lower)?.has(macKey(dstHi, dstLo)) === true) return -1;
-    for (const i of this.host.ifaces) {
-      if (i.id !== dev && i.macvlan?.lower === mv.lower && i.macvlan.mode === 'bridge' && i.macHi === dstHi && i.macLo === dstLo) return -1;
-    }
-    return mv.lower;
+    return this.macvlanSiblings.get(mv.lower)?.has(macKey(dstHi, dstLo)) === true ? -1 : mv.lower;
   }
 
   /**

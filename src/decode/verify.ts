@@ -87,6 +87,14 @@ function isPartial(m: PacketMeta, pseudo: number): boolean {
   return pseudo !== 0 && foldSum(pseudo) === m.l4Csum;
 }
 
+/**
+ * Does the TCP/UDP checksum of decoded IPv4 packet `m` hold just its pseudo-header sum, as one left for the
+ * NIC does (what verifyL4 calls CHECKSUM_PARTIAL), without verifying the segment? HOT.
+ */
+export function holdsPseudoSum(m: PacketMeta): boolean {
+  return isPartial(m, ipv4PseudoBase(m.saddr, m.daddr, m.ipProto) + m.l4Len);
+}
+
 function markPartial(m: PacketMeta, c: DecodeCounters): void {
   m.csum |= CS_L4_PARTIAL;
   c.values[C_L4_CSUM_PARTIAL]! += 1;

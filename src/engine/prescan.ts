@@ -12,7 +12,7 @@ import { Direction } from '../capture/types.js';
 import { decodeFrame, Verify } from '../decode/decode.js';
 import { DecodeCounters } from '../decode/counters.js';
 import { IpProto, L3, PacketMeta } from '../decode/meta.js';
-import { ipv4PseudoBase } from '../decode/verify.js';
+import { holdsPseudoSum } from '../decode/verify.js';
 import type { Host } from '../host/host.js';
 import { be16 } from '../util/bytes.js';
 import { macKey } from '../util/ipv4.js';
@@ -364,15 +364,13 @@ function noteForeign(macs: Map<number, Set<number>>, dev: number, m: PacketMeta)
 }
 
 /**
- * A TCP or UDP segment `dev` sent: whether its checksum was left partial — the field holds just the folded
- * pseudo-header sum, as decode's verifyL4 recognises it — tells whether the device offloads checksums. HOT.
+ * A TCP or UDP segment `dev` sent: whether its checksum was left partial tells whether the device offloads
+ * checksums. HOT.
  */
 function noteTxChecksum(tx: Uint8Array, dev: number, meta: PacketMeta): void {
   if (dev < 0 || dev >= tx.length || tx[dev] === TxChecksum.PARTIAL_SEEN) return;
   if ((meta.ipProto !== IpProto.TCP && meta.ipProto !== IpProto.UDP) || meta.l4Off < 0 || meta.fragOffset !== 0 || meta.moreFrags !== 0) return;
-  let sum = ipv4PseudoBase(meta.saddr, meta.daddr, meta.ipProto) + meta.l4Len;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  tx[dev] = sum === meta.l4Csum ? TxChecksum.PARTIAL_SEEN : TxChecksum.SENT;
+  tx[dev] = holdsPseudoSum(meta) ? TxChecksum.PARTIAL_SEEN : TxChecksum.SENT;
 }
 
 /** A received ARP reply addressed to one of the host's addresses: the sender was being resolved. */
